@@ -1,0 +1,70 @@
+/// <reference types="bun-types" />
+import { canConnect, freeBytesOf, openSpoolFile, spawnChild } from "./node-common.ts";
+import { tagTransportError } from "./transport-errors.ts";
+import type { Runtime, ServeOptions, Server, UpstreamRequest } from "./types.ts";
+
+// Bun.serve caps idleTimeout at 255 s.
+const MAX_IDLE_S = 255;
+
+function send(r: UpstreamRequest): Promise<Response> {
+  const b = r.body;
+  // A Bun.file body is sent with sendfile(2): the replay never copies the
+  // spool through JavaScript.
+  const body = b.kind === "file" ? Bun.file(b.path) : b.kind === "bytes" ? b.bytes : undefined;
+  return fetch(r.url, {
+    method: r.method,
+    headers: r.headers,
+    body,
+    redirect: "manual",
+    decompress: false,
+    signal: r.signal,
+  }).catch((e) => {
+    throw r.signal.aborted ? r.signal.reason : tagTransportError(e);
+  });
+}
+
+function serve(opts: ServeOptions): Promise<Server> {
+  const server = Bun.serve({
+    hostname: opts.hostname,
+    port: opts.port,
+    idleTimeout: Math.min(MAX_IDLE_S, Math.max(1, Math.ceil(opts.idleTimeoutMs / 1000))),
+    // Bun's default cap is 128 MB; holdfast enforces --max-body itself.
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+    fetch(req, srv) {
+      return opts.handler(req, {
+        clientAddress: srv.requestIP(req)?.address ?? "",
+        holdOpen: () => srv.timeout(req, 0),
+      });
+    },
+  });
+  return Promise.resolve({
+    port: server.port ?? opts.port,
+    close: async () => {
+      // false: in-flight requests finish; the listener closes now.
+      void server.stop(false);
+    },
+  });
+}
+
+/** The Bun implementation of {@link Runtime}. */
+export const bunRuntime: Runtime = {
+  name: "bun",
+  version: Bun.version,
+  args: process.argv.slice(2),
+  selfCommand: () =>
+    // A compiled binary's argv[1] is its virtual entry (under /$bunfs/).
+    process.argv[1]?.startsWith("/$bunfs/") || !process.argv[1]
+      ? [process.execPath]
+      : [process.execPath, process.argv[1]],
+  serve,
+  send,
+  canConnect,
+  openSpool: openSpoolFile,
+  freeBytes: freeBytesOf,
+  onShutdownSignal(fn) {
+    process.on("SIGINT", () => fn("SIGINT"));
+    process.on("SIGTERM", () => fn("SIGTERM"));
+  },
+  spawn: spawnChild,
+  exit: (code) => process.exit(code),
+};

@@ -1,0 +1,131 @@
+/**
+ * The one interface between holdfast and the JavaScript runtime it runs on.
+ *
+ * Everything under `src/` receives a {@link Runtime} value and never names a
+ * runtime global, so the proxy logic is the same on Bun and on Deno and a test
+ * can hand in a fake. Implementations live in `bun.ts` and `deno.ts`; `index.ts`
+ * picks one once at start-up.
+ *
+ * @module
+ */
+
+/** Facts about the downstream connection that carried a request. */
+export interface ConnInfo {
+  /** The client's IP address as the socket saw it (no port), e.g. `127.0.0.1` or `::1`. */
+  readonly clientAddress: string;
+  /**
+   * Lifts the server's idle timeout for this request, so a request that is
+   * being held or streamed is not cut by it. holdfast's own timers
+   * (`--client-body-timeout`, `--read-timeout`, `--hold`) bound it instead.
+   */
+  holdOpen(): void;
+}
+
+/** A request handler as the runtime's server calls it. */
+export type Handler = (req: Request, conn: ConnInfo) => Response | Promise<Response>;
+
+/** Options for {@link Runtime.serve}. */
+export interface ServeOptions {
+  /** Address to bind, e.g. `0.0.0.0` or `127.0.0.1`. */
+  hostname: string;
+  /** TCP port; 0 picks a free one. */
+  port: number;
+  /**
+   * Idle timeout of a keepalive client connection between requests, in
+   * milliseconds (nginx `keepalive_timeout`). Bun caps it at 255 000.
+   */
+  idleTimeoutMs: number;
+  handler: Handler;
+}
+
+/** A listening HTTP server. */
+export interface Server {
+  /** The bound port (useful when 0 was asked for). */
+  readonly port: number;
+  /**
+   * Stops accepting connections. In-flight requests go on; the promise
+   * resolves when the listener is closed, not when they finish.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * A request body as the upstream transport sends it: nothing, bytes held in
+ * memory, or a spool file of a known size (sent zero-copy where the runtime can).
+ */
+export type UpstreamBody =
+  | { kind: "none" }
+  | { kind: "bytes"; bytes: Uint8Array }
+  | { kind: "file"; path: string; size: number };
+
+/** One request to a peer, as {@link Runtime.send} takes it. */
+export interface UpstreamRequest {
+  /** Absolute URL on the peer, e.g. `http://127.0.0.1:3000/upload?x=1`. */
+  url: string;
+  method: string;
+  /** Header pairs to send as they are; `Host` and `Content-Length` included. */
+  headers: [string, string][];
+  body: UpstreamBody;
+  /** Aborts the attempt (a timeout, or the client going away). */
+  signal: AbortSignal;
+}
+
+/**
+ * Error kinds a transport reports, normalised across runtimes.
+ * - `refused`: the connection was never established; nothing was sent.
+ * - `reset`: the connection broke before a response header arrived; part of
+ *   the request may have reached the peer.
+ */
+export type TransportErrorKind = "refused" | "reset";
+
+/** Appends a spool file. */
+export interface SpoolWriter {
+  /** Appends bytes; resolves once the runtime has taken them (not yet durable). */
+  write(chunk: Uint8Array): Promise<void>;
+  /** Flushes everything written and fsyncs the file, then closes it. */
+  close(): Promise<void>;
+  /** Closes without flushing; used when the body is being thrown away. */
+  abort(): Promise<void>;
+}
+
+/** A child process started by {@link Runtime.spawn}. */
+export interface Child {
+  readonly pid: number;
+  /** Sends a signal, e.g. `SIGKILL`. Does nothing if the process is gone. */
+  kill(signal: "SIGTERM" | "SIGKILL" | "SIGINT"): void;
+  /** Resolves with the exit code (or 128 + signal number) when it exits. */
+  readonly exited: Promise<number>;
+}
+
+/** What holdfast needs from its runtime. */
+export interface Runtime {
+  /** `bun` or `deno`. */
+  readonly name: "bun" | "deno";
+  /** Runtime version string, e.g. `1.4.5`. */
+  readonly version: string;
+  /** Command-line arguments after the program (and script) name. */
+  readonly args: string[];
+  /** Argument vector that starts this same program again (binary, or runtime + script). */
+  selfCommand(): string[];
+  /** Starts an HTTP/1.1 server. Rejects when the address cannot be bound. */
+  serve(opts: ServeOptions): Promise<Server>;
+  /**
+   * Sends one request to a peer and resolves with its response head; the body
+   * streams. Rejects with an error whose `transportKind` is a
+   * {@link TransportErrorKind} when the connection fails, or with the signal's
+   * reason when aborted.
+   */
+  send(req: UpstreamRequest): Promise<Response>;
+  /** Whether a TCP connection to `host:port` is accepted within `timeoutMs` ms (then closed). */
+  canConnect(host: string, port: number, timeoutMs: number): Promise<boolean>;
+  /** Creates (exclusively) and opens a spool file for appending. Throws on ENOSPC, EACCES. */
+  openSpool(path: string): Promise<SpoolWriter>;
+  /** Bytes available to an unprivileged writer in the file system holding `dir`. */
+  freeBytes(dir: string): number;
+  /** Calls `fn` on SIGINT and SIGTERM. */
+  onShutdownSignal(fn: (signal: string) => void): void;
+  /** Starts a child process with inherited stdio unless `quiet`. */
+  spawn(argv: string[], opts?: { env?: Record<string, string>; quiet?: boolean }): Child;
+  /** Ends the process. */
+  exit(code: number): never;
+}

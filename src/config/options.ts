@@ -1,0 +1,40 @@
+/**
+ * Every command-line flag, its default, and the nginx directive it mirrors.
+ * `--help` is generated from this table, so the two cannot drift apart.
+ */
+export interface FlagSpec {
+  /** Long name without dashes. */
+  name: string;
+  type: "string" | "boolean";
+  /** May be given more than once. */
+  multiple?: boolean;
+  /** Value placeholder shown in help, e.g. `SIZE`. */
+  value?: string;
+  /** Default as typed on the command line; undefined: none. */
+  default?: string;
+  /** The nginx directive this mirrors, if any. */
+  nginx?: string;
+  help: string;
+}
+
+/** The flag table, in `--help` order. */
+export const FLAGS: FlagSpec[] = [
+  { name: "listen", type: "string", value: "HOST:PORT", default: "0.0.0.0:8080", nginx: "listen", help: "Address the proxy accepts clients on." },
+  { name: "upstream", type: "string", multiple: true, value: "ADDR", nginx: "upstream { server ADDR; }", help: "A peer, HOST:PORT or http://HOST:PORT; repeat for several (round-robin). Required." },
+  { name: "spool", type: "string", multiple: true, value: "DIR", default: "/dev/shm/holdfast (else the OS temp dir)", nginx: "client_body_temp_path", help: "Spool directory; repeat in order of preference. A body goes to the first with room." },
+  { name: "spool-reserve", type: "string", value: "SIZE", default: "64m", help: "Free space a spool directory must keep after a body is written; else 507." },
+  { name: "body-buffer", type: "string", value: "SIZE", default: "128k", nginx: "client_body_buffer_size", help: "Bytes of a request body kept in memory before spilling to the spool." },
+  { name: "max-body", type: "string", value: "SIZE", default: "0", nginx: "client_max_body_size", help: "Largest request body accepted, else 413; 0 means no limit." },
+  { name: "hold", type: "string", value: "DURATION", default: "60s", help: "How long a request is held and retried while its upstream cannot be reached; 0 answers 502 at once, as nginx does." },
+  { name: "connect-timeout", type: "string", value: "DURATION", default: "5s", nginx: "proxy_connect_timeout", help: "Time to establish a connection to a peer." },
+  { name: "read-timeout", type: "string", value: "DURATION", default: "60s", nginx: "proxy_read_timeout", help: "Time between two reads from the upstream (the response head included); else 504." },
+  { name: "send-timeout", type: "string", value: "DURATION", default: "60s", nginx: "proxy_send_timeout", help: "Time allowed for sending a spooled body to the upstream, on top of --read-timeout." },
+  { name: "client-body-timeout", type: "string", value: "DURATION", default: "60s", nginx: "client_body_timeout", help: "Time between two reads of the client's body; else 408." },
+  { name: "keepalive-timeout", type: "string", value: "DURATION", default: "75s", nginx: "keepalive_timeout", help: "How long an idle client connection is kept open (Bun caps it at 255s)." },
+  { name: "shutdown-timeout", type: "string", value: "DURATION", default: "30s", nginx: "worker_shutdown_timeout", help: "On SIGTERM/SIGINT, how long in-flight requests may take to finish." },
+  { name: "offline-page", type: "string", value: "FILE", nginx: "error_page 502 503 504 /offline.html", help: "HTML page served when holdfast gives up on the upstream." },
+  { name: "offline-status", type: "string", value: "CODE", default: "502 (504 on a timeout)", nginx: "error_page ... =CODE", help: "Status sent with --offline-page." },
+  { name: "access-log", type: "string", value: "on|off", default: "on", nginx: "access_log", help: "One line per request on stdout." },
+  { name: "help", type: "boolean", help: "Print this help and exit." },
+  { name: "version", type: "boolean", help: "Print the version and build target and exit." },
+];

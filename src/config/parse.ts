@@ -1,0 +1,52 @@
+import { parseArgs } from "node:util";
+import { FLAGS } from "./options.ts";
+import { type Config, configSchema } from "./schema.ts";
+
+/** A bad command line; `message` names the flag and the accepted form. Exit status 2. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** What the command line asks for. */
+export type Command =
+  | { kind: "help" }
+  | { kind: "version" }
+  | { kind: "serve"; config: Config };
+
+/**
+ * Parses holdfast's flags (node:util parseArgs) and validates them (zod).
+ *
+ * @param argv arguments after the program name
+ * @param defaultSpoolDir the spool directory used when no `--spool` is given
+ * @throws {ConfigError} on an unknown flag, a missing value or a bad value
+ */
+export function parseCommandLine(argv: string[], defaultSpoolDir: string): Command {
+  const options = Object.fromEntries(
+    FLAGS.map((f) => [f.name, f.multiple ? { type: f.type, multiple: true } : { type: f.type }]),
+  ) as Parameters<typeof parseArgs>[0]["options"];
+  let values: Record<string, unknown>;
+  try {
+    ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }));
+  } catch (e) {
+    throw new ConfigError(`${(e as Error).message.split("\n")[0]}; see holdfast --help`);
+  }
+  if (values.help) return { kind: "help" };
+  if (values.version) return { kind: "version" };
+  const raw: Record<string, unknown> = {};
+  for (const f of FLAGS) {
+    if (f.type === "boolean") continue;
+    const v = values[f.name];
+    const fallback = f.name === "spool" ? defaultSpoolDir : /^[\w.:/-]+$/.test(f.default ?? "") ? f.default : undefined;
+    raw[f.name] = v ?? (f.multiple ? (fallback === undefined ? [] : [fallback]) : fallback);
+  }
+  const r = configSchema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const flag = String(issue.path[0] ?? "");
+    const given = values[flag];
+    const shown = Array.isArray(given) ? given[Number(issue.path[1] ?? 0)] : given;
+    const quoted = shown === undefined ? "" : ` "${shown}"`;
+    throw new ConfigError(`Cannot use --${flag}${quoted}: ${issue.message}`);
+  }
+  return { kind: "serve", config: r.data };
+}

@@ -1,0 +1,59 @@
+/**
+ * holdfast's entry point: `bun src/main.ts FLAGS`, `deno run -A src/main.ts
+ * FLAGS`, or the compiled binary. `holdfast demo` runs the demo;
+ * `holdfast demo-upstream` is the demo's sample upload server.
+ * Exit status: 0 after a clean shutdown, 1 on a start-up failure, 2 on bad flags.
+ */
+import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
+import { detectRuntime } from "../runtime/index.ts";
+import { helpText } from "./config/help.ts";
+import { ConfigError, parseCommandLine } from "./config/parse.ts";
+import { startProxy } from "./server.ts";
+import { VERSION } from "./version.ts";
+
+const rt = await detectRuntime();
+const [sub, ...rest] = rt.args;
+const print = (line: string) => process.stdout.write(line + "\n");
+
+if (sub === "demo") {
+  const { runDemo } = await import("./demo/run.ts");
+  rt.exit(await runDemo(rt, rest, print));
+} else if (sub === "demo-upstream") {
+  const { runDemoUpstream } = await import("./demo/upstream.ts");
+  await runDemoUpstream(rt, rest, print);
+} else {
+  await serveFromFlags(rt.args);
+}
+
+async function serveFromFlags(argv: string[]) {
+  const defaultSpool = existsSync("/dev/shm") ? "/dev/shm/holdfast" : `${tmpdir()}/holdfast`;
+  let cmd;
+  try {
+    cmd = parseCommandLine(argv, defaultSpool);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    process.stderr.write(`holdfast: ${e.message}\n`);
+    rt.exit(2);
+  }
+  if (cmd.kind === "help") return print(helpText(VERSION));
+  if (cmd.kind === "version") return print(`holdfast ${VERSION} (${rt.name} ${rt.version}, ${process.platform}-${process.arch})`);
+  let proxy;
+  try {
+    proxy = await startProxy(rt, cmd.config, print);
+  } catch (e) {
+    process.stderr.write(`holdfast: Cannot start: ${(e as Error).message}\n`);
+    rt.exit(1);
+  }
+  const c = cmd.config;
+  print(`holdfast ${VERSION} listening on ${c.listen.host}:${proxy.port}, upstream ${c.upstreams.map((u) => u.origin).join(" ")}, spool ${c.spoolDirs.join(" ")} (${rt.name} ${rt.version})`);
+  let stopping = false;
+  rt.onShutdownSignal(async (signal) => {
+    if (stopping) return;
+    stopping = true;
+    print(`holdfast: ${signal}: no longer accepting; waiting up to ${c.shutdownTimeoutMs} ms for in-flight requests`);
+    const clean = await proxy.shutdown();
+    print(`holdfast: stopped${clean ? "" : " with requests still in flight"}`);
+    rt.exit(0);
+  });
+}
