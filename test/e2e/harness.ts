@@ -1,0 +1,208 @@
+/**
+ * Starts real processes for end-to-end tests: holdfast (under Bun, under
+ * Deno, or as a compiled binary) and test upstreams, all on 127.0.0.1.
+ * Every process is stopped by its PID in {@link stopAll}.
+ */
+import { spawn, type ChildProcess, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createServer } from "node:net";
+import { join, resolve } from "node:path";
+
+export const ROOT = resolve(import.meta.dir, "../..");
+const BUN = join(ROOT, "node_modules/.bin/bun");
+const DENO = join(ROOT, "node_modules/.bin/deno");
+
+/** How holdfast is run. */
+export type Target = "bun" | "deno" | "bin-x64" | "bin-arm64";
+
+/** Targets every end-to-end test runs against; HOLDFAST_TARGETS=bun,deno narrows it. */
+export const TARGETS: Target[] = (process.env.HOLDFAST_TARGETS?.split(",") as Target[] | undefined) ??
+  ["bun", "deno", "bin-x64"];
+
+/** argv that starts holdfast as `target`. Throws when a binary was not built. */
+export function holdfastCommand(target: Target): string[] {
+  const main = join(ROOT, "src/main.ts");
+  switch (target) {
+    case "bun":
+      return [BUN, main];
+    case "deno":
+      return [DENO, "run", "-A", main];
+    case "bin-x64":
+    case "bin-arm64": {
+      const bin = join(ROOT, `dist/holdfast-linux-${target.slice(4)}`);
+      if (!existsSync(bin)) throw new Error(`${bin} is missing: run npm run build first`);
+      return target === "bin-arm64" ? ["qemu-aarch64-static", bin] : [bin];
+    }
+  }
+}
+
+const started = new Set<ChildProcess>();
+
+/** A process started by a test, with its stdout lines collected. */
+export class Proc {
+  readonly lines: string[] = [];
+  stderr = "";
+  readonly exited: Promise<number>;
+  constructor(readonly child: ChildProcess) {
+    started.add(child);
+    let buf = "";
+    child.stdout!.on("data", (d: Buffer) => {
+      buf += d.toString();
+      const parts = buf.split("\n");
+      buf = parts.pop()!;
+      this.lines.push(...parts);
+    });
+    child.stderr!.on("data", (d: Buffer) => (this.stderr += d.toString()));
+    this.exited = new Promise((r) => child.on("exit", (code, sig) => {
+      started.delete(child);
+      r(code ?? (sig === "SIGKILL" ? 137 : 143));
+    }));
+  }
+  get pid(): number {
+    return this.child.pid!;
+  }
+  kill(sig: NodeJS.Signals = "SIGTERM") {
+    try {
+      process.kill(this.pid, sig);
+    } catch { /* gone */ }
+  }
+  /** Waits (bounded) for a stdout line matching `re`. */
+  async waitLine(re: RegExp, timeoutMs = 20_000): Promise<string> {
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+      const l = this.lines.find((x) => re.test(x));
+      if (l) return l;
+      await sleep(20);
+    }
+    throw new Error(`no line matching ${re} within ${timeoutMs} ms; stdout:\n${this.lines.join("\n")}\nstderr:\n${this.stderr}`);
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once("error", rej);
+    s.listen(0, "127.0.0.1", () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => res(p));
+    });
+  });
+}
+
+/** Starts the fixture upstream on `port` and waits until it listens. */
+export async function startUpstream(port: number): Promise<Proc> {
+  const p = new Proc(spawn(BUN, [join(ROOT, "test/fixtures/upstream.ts"), String(port)], { stdio: ["ignore", "pipe", "pipe"] }));
+  await p.waitLine(/upstream listening/);
+  return p;
+}
+
+/** A running holdfast and its spool directory. */
+export interface Holdfast extends Proc {
+  port: number;
+  spool: string;
+  url: string;
+}
+
+/**
+ * Starts holdfast as `target` on a free port, its spool in a fresh temp dir
+ * (unless `--spool` is among `flags`), and waits for its listening line.
+ */
+export async function startHoldfast(target: Target, flags: string[], opts: { spool?: string } = {}): Promise<Holdfast> {
+  const port = await freePort();
+  const spool = opts.spool ?? mkdtempSync("/dev/shm/holdfast-test-");
+  const argv = [...holdfastCommand(target), "--listen", `127.0.0.1:${port}`, "--spool", spool, ...flags];
+  const p = new Proc(spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] })) as Holdfast;
+  p.port = port;
+  p.spool = spool;
+  p.url = `http://127.0.0.1:${port}`;
+  await p.waitLine(/listening on/, target === "bin-arm64" ? 60_000 : 20_000);
+  return p;
+}
+
+/** Stops every process still running (SIGKILL by PID). */
+export async function stopAll(): Promise<void> {
+  const all = [...started];
+  for (const c of all) {
+    try {
+      process.kill(c.pid!, "SIGKILL");
+    } catch { /* gone */ }
+  }
+  await Promise.all(all.map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(0) : c.once("exit", r)))));
+}
+
+/** Files left in a spool directory. */
+export function spoolFiles(dir: string): string[] {
+  return readdirSync(dir).filter((n) => n.endsWith(".spool"));
+}
+
+/** Size in bytes of the one spool file in `dir`, 0 when there is none. */
+export function spoolBytes(dir: string): number {
+  const f = spoolFiles(dir)[0];
+  try {
+    return f ? statSync(join(dir, f)).size : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Creates (once per path) a file of `bytes` random bytes and returns its sha256. */
+export function testFile(path: string, bytes: number): string {
+  if (!existsSync(path) || statSync(path).size !== bytes) {
+    spawnSync("sh", ["-c", `head -c ${bytes} /dev/urandom > ${path}`]);
+  }
+  return createHash("sha256").update(readFileSync(path)).digest("hex");
+}
+
+/** Result of a curl run: status, parsed body when JSON, and curl's timings. */
+export interface CurlResult {
+  status: number;
+  body: string;
+  json?: Record<string, unknown>;
+  headers: Record<string, string>;
+  timeTotal: number;
+}
+
+/** Runs curl asynchronously with `args` (the URL included). */
+export function curl(args: string[], timeoutMs = 120_000): Promise<CurlResult> {
+  return new Promise((res, rej) => {
+    const c = spawn("curl", ["-sS", "-D", "-", "--max-time", String(timeoutMs / 1000), "-w", "\n%{time_total}", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    started.add(c);
+    let out = "";
+    let err = "";
+    c.stdout!.on("data", (d) => (out += d));
+    c.stderr!.on("data", (d) => (err += d));
+    c.on("exit", () => {
+      started.delete(c);
+      const nl = out.lastIndexOf("\n");
+      const timeTotal = Number(out.slice(nl + 1));
+      const all = out.slice(0, nl);
+      // With -D -, heads of 100 Continue come first: take the last head.
+      const heads = all.split(/\r\n\r\n/);
+      let i = 0;
+      while (i < heads.length - 1 && /^HTTP\/1\.1 1\d\d/.test(heads[i])) i++;
+      const head = heads[i] ?? "";
+      const body = heads.slice(i + 1).join("\r\n\r\n");
+      const m = /^HTTP\/[\d.]+ (\d{3})/.exec(head);
+      if (!m) return rej(new Error(`curl got no response: ${err} ${out}`));
+      const headers: Record<string, string> = {};
+      for (const line of head.split("\r\n").slice(1)) {
+        const k = line.indexOf(":");
+        if (k > 0) headers[line.slice(0, k).toLowerCase()] = line.slice(k + 1).trim();
+      }
+      let json;
+      try {
+        json = JSON.parse(body);
+      } catch { /* not JSON */ }
+      res({ status: Number(m[1]), body, json, headers, timeTotal });
+    });
+  });
+}
+
+/** Removes a temp directory. */
+export function removeDir(dir: string) {
+  rmSync(dir, { recursive: true, force: true });
+}
