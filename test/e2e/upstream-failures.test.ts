@@ -1,0 +1,53 @@
+// What the client sees when the upstream fails: 504 on a read timeout, 502
+// once --hold runs out, the offline page instead when one is configured.
+import { afterAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { curl, freePort, spoolFiles, startHoldfast, startUpstream, stopAll, TARGETS, testFile } from "./harness.ts";
+
+afterAll(stopAll);
+
+describe.each(TARGETS)("upstream failures on %s", (target) => {
+  test("504 when the upstream accepts but sends no response head within --read-timeout", async () => {
+    const upPort = await freePort();
+    const up = await startUpstream(upPort);
+    const hf = await startHoldfast(target, ["--upstream", `127.0.0.1:${upPort}`, "--read-timeout", "1s"]);
+    const r = await curl([`${hf.url}/hang`]);
+    expect(r.status).toBe(504);
+    expect(r.timeTotal).toBeGreaterThanOrEqual(0.9);
+    // The request reached the upstream once: a read timeout is not replayed.
+    expect(up.lines.filter((l) => l.includes('"/hang"')).length).toBe(1);
+    expect(await hf.waitLine(/"GET \/hang" 504 /)).toContain("attempts=1");
+  }, 30_000);
+
+  test("502 after --hold when the upstream never comes back; the spool is emptied", async () => {
+    const file = "/dev/shm/holdfast-fail-1m.bin";
+    testFile(file, 1024 * 1024);
+    const deadPort = await freePort();
+    const hf = await startHoldfast(target, ["--upstream", `127.0.0.1:${deadPort}`, "--hold", "2s"]);
+    const r = await curl(["--data-binary", `@${file}`, `${hf.url}/store`]);
+    expect(r.status).toBe(502);
+    expect(r.timeTotal).toBeGreaterThanOrEqual(1.9);
+    const log = await hf.waitLine(/"POST \/store" 502 /);
+    expect(Number(/attempts=(\d+)/.exec(log)![1])).toBeGreaterThan(2);
+    expect(spoolFiles(hf.spool)).toEqual([]);
+  }, 30_000);
+
+  test("--hold 0 answers 502 at once, as nginx does", async () => {
+    const deadPort = await freePort();
+    const hf = await startHoldfast(target, ["--upstream", `127.0.0.1:${deadPort}`, "--hold", "0"]);
+    const r = await curl([`${hf.url}/x`]);
+    expect(r.status).toBe(502);
+    expect(await hf.waitLine(/"GET \/x" 502 /)).toContain("attempts=1");
+  }, 30_000);
+
+  test("--offline-page with --offline-status 200 serves the page with 200 when holdfast gives up", async () => {
+    const page = `/dev/shm/holdfast-offline-${process.pid}.html`;
+    writeFileSync(page, "<h1>Back soon</h1>\n");
+    const deadPort = await freePort();
+    const hf = await startHoldfast(target, ["--upstream", `127.0.0.1:${deadPort}`, "--hold", "1s", "--offline-page", page, "--offline-status", "200"]);
+    const r = await curl(["--data-binary", "hello", `${hf.url}/store`]);
+    expect(r.status).toBe(200);
+    expect(r.body).toBe("<h1>Back soon</h1>\n");
+    expect(r.headers["content-type"]).toStartWith("text/html");
+  }, 30_000);
+});
