@@ -39,10 +39,8 @@ function serve(opts: ServeOptions): Promise<Server> {
   });
   return Promise.resolve({
     port: server.port ?? opts.port,
-    close: async () => {
-      // false: in-flight requests finish; the listener closes now.
-      void server.stop(false);
-    },
+    // false: in-flight requests finish; the listener closes now.
+    close: () => server.stop(false),
   });
 }
 

@@ -15,8 +15,8 @@ function serve(opts: ServeOptions): Promise<Server> {
           resolve({
             port,
             // shutdown() stops the listener and resolves once in-flight
-            // requests end; holdfast waits for those itself.
-            close: async () => void server.shutdown(),
+            // responses are written.
+            close: () => server.shutdown(),
           });
         },
         // Deno.serve has no per-connection idle timeout to lift.

@@ -43,8 +43,8 @@ export interface Server {
   /** The bound port (useful when 0 was asked for). */
   readonly port: number;
   /**
-   * Stops accepting connections. In-flight requests go on; the promise
-   * resolves when the listener is closed, not when they finish.
+   * Stops accepting connections at once. In-flight requests go on; the
+   * promise resolves when their responses have been written out.
    */
   close(): Promise<void>;
 }

@@ -8,6 +8,10 @@ import { createProxyHandler } from "./proxy/handler.ts";
 import { SpoolStore } from "./spool/store.ts";
 import { PeerPool } from "./upstream/pool.ts";
 
+// How long shutdown waits for written responses to drain after the last
+// request finished.
+const FLUSH_GRACE_MS = 2000;
+
 /** A running proxy. */
 export interface RunningProxy {
   port: number;
@@ -49,9 +53,13 @@ export async function startProxy(rt: Runtime, config: Config, log: (line: string
   return {
     port: server.port,
     async shutdown() {
-      await server.close();
+      const closed = server.close();
       const clean = await inflight.idle(config.shutdownTimeoutMs);
       store.removeAll();
+      // The last response may still be on its way out of the runtime's
+      // buffers; exiting now would cut it. Idle keepalive connections can keep
+      // close() pending, hence the bound.
+      await Promise.race([closed, new Promise((r) => setTimeout(r, FLUSH_GRACE_MS))]);
       return clean;
     },
   };
