@@ -2,16 +2,15 @@
 // hop-by-hop headers; nginx's X-Forwarded-* recipe) and how a chunked body
 // reaches the upstream.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { curl, freePort, type Holdfast, type Proc, startHoldfast, startUpstream, stopAll, TARGETS, testFile } from "./harness.ts";
+import { curl, freePort, type Holdfast, startHoldfast, startUpstream, stopAll, TARGETS, testFile } from "./harness.ts";
 
 afterAll(stopAll);
 
 describe.each(TARGETS)("headers and framing on %s", (target) => {
-  let up: Proc;
   let hf: Holdfast;
   beforeAll(async () => {
     const upPort = await freePort();
-    up = await startUpstream(upPort);
+    await startUpstream(upPort);
     hf = await startHoldfast(target, ["--upstream", `127.0.0.1:${upPort}`, "--body-buffer", "16k"]);
   });
 

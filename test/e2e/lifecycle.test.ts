@@ -65,7 +65,7 @@ describe.each(TARGETS)("lifecycle on %s", (target) => {
     }
   }, 60_000);
 
-  test("--help lists every flag with its nginx directive; --version prints version and target", async () => {
+  test("--help lists every flag with its nginx directive; --version prints version and target", () => {
     const help = spawnSync(holdfastCommand(target)[0], [...holdfastCommand(target).slice(1), "--help"]).stdout.toString();
     for (const s of ["--listen", "--upstream", "--spool", "client_body_temp_path", "client_max_body_size", "proxy_read_timeout", "--hold"]) {
       expect(help).toContain(s);
