@@ -18,6 +18,9 @@ function send(r: UpstreamRequest): Promise<Response> {
     redirect: "manual",
     decompress: false,
     signal: r.signal,
+    // Bun pools connections itself and takes no per-host cap: only "off" maps.
+    keepalive: r.keepaliveIdle > 0,
+    unix: r.socketPath,
   }).catch((e) => {
     throw r.signal.aborted ? r.signal.reason : tagTransportError(e);
   });

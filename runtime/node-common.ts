@@ -74,9 +74,9 @@ export function spawnChild(argv: string[], opts: { env?: Record<string, string>;
 }
 
 /** See {@link Runtime.canConnect}. */
-export function canConnect(host: string, port: number, timeoutMs: number): Promise<boolean> {
+export function canConnect(to: { host: string; port: number; socketPath?: string }, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = connect({ host, port });
+    const s = to.socketPath ? connect({ path: to.socketPath }) : connect({ host: to.host, port: to.port });
     const done = (ok: boolean) => {
       clearTimeout(t);
       s.destroy();

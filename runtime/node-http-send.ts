@@ -7,7 +7,17 @@ import type { UpstreamRequest } from "./types.ts";
 // Deno's fetch drops a caller's Host and Content-Length and decompresses
 // responses; a proxy must do none of that, so on Deno the upstream leg uses
 // node:http, which sends headers as given and streams bodies untouched.
-const agent = new http.Agent({ keepAlive: true, maxFreeSockets: 32 });
+const agents = new Map<number, http.Agent>();
+
+/** The agent keeping `idle` connections per peer (nginx `keepalive`); 0 keeps none. */
+function agentFor(idle: number): http.Agent {
+  let a = agents.get(idle);
+  if (!a) {
+    a = idle > 0 ? new http.Agent({ keepAlive: true, maxFreeSockets: idle }) : new http.Agent({ keepAlive: false });
+    agents.set(idle, a);
+  }
+  return a;
+}
 
 // Statuses whose response never has a body (RFC 9110 §6.4.1).
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
@@ -23,12 +33,11 @@ export function sendWithNodeHttp(r: UpstreamRequest): Promise<Response> {
   }
   return new Promise((resolve, reject) => {
     const req = http.request({
-      host: u.hostname.replace(/^\[|\]$/g, ""),
-      port: Number(u.port || 80),
+      ...(r.socketPath ? { socketPath: r.socketPath } : { host: u.hostname.replace(/^\[|\]$/g, ""), port: Number(u.port || 80) }),
       method: r.method,
       path: u.pathname + u.search,
       headers,
-      agent,
+      agent: agentFor(r.keepaliveIdle),
       signal: r.signal,
     });
     req.on("error", (e) => reject(r.signal.aborted ? r.signal.reason : tagTransportError(e)));

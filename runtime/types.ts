@@ -62,6 +62,13 @@ export type UpstreamBody =
 export interface UpstreamRequest {
   /** Absolute URL on the peer, e.g. `http://127.0.0.1:3000/upload?x=1`. */
   url: string;
+  /** Connect to this unix socket instead of the URL's host and port. */
+  socketPath?: string;
+  /**
+   * Idle connections to keep per peer for reuse (nginx `keepalive`); 0 closes
+   * the connection after the response.
+   */
+  keepaliveIdle: number;
   method: string;
   /** Header pairs to send as they are; `Host` and `Content-Length` included. */
   headers: [string, string][];
@@ -116,8 +123,8 @@ export interface Runtime {
    * reason when aborted.
    */
   send(req: UpstreamRequest): Promise<Response>;
-  /** Whether a TCP connection to `host:port` is accepted within `timeoutMs` ms (then closed). */
-  canConnect(host: string, port: number, timeoutMs: number): Promise<boolean>;
+  /** Whether a connection to `host:port` (or `socketPath`) is accepted within `timeoutMs` ms (then closed). */
+  canConnect(to: { host: string; port: number; socketPath?: string }, timeoutMs: number): Promise<boolean>;
   /** Creates (exclusively) and opens a spool file for appending. Throws on ENOSPC, EACCES. */
   openSpool(path: string): Promise<SpoolWriter>;
   /** Bytes available to an unprivileged writer in the file system holding `dir`. */

@@ -46,7 +46,7 @@ async function serveFromFlags(argv: string[]) {
     rt.exit(1);
   }
   const c = cmd.config;
-  print(`holdfast ${VERSION} listening on ${c.listen.host}:${proxy.port}, upstream ${c.upstreams.map((u) => u.origin).join(" ")}, spool ${c.spoolDirs.join(" ")} (${rt.name} ${rt.version})`);
+  print(`holdfast ${VERSION} listening on ${c.listen.host}:${proxy.port}, upstreams ${c.groups.map((g) => `${g.name}=${g.peers.map((p) => p.address.key).join(",")}`).join(" ")}, spool ${c.spoolDirs.join(" ")} (${rt.name} ${rt.version})`);
   let stopping = false;
   rt.onShutdownSignal(async (signal) => {
     if (stopping) return;

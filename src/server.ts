@@ -6,7 +6,8 @@ import type { Config } from "./config/schema.ts";
 import { Inflight } from "./inflight.ts";
 import { createProxyHandler } from "./proxy/handler.ts";
 import { SpoolStore } from "./spool/store.ts";
-import { PeerPool } from "./upstream/pool.ts";
+import { Group } from "./upstream/group.ts";
+import { HealthChecker } from "./upstream/health.ts";
 
 // How long shutdown waits for written responses to drain after the last
 // request finished.
@@ -34,11 +35,16 @@ export async function startProxy(rt: Runtime, config: Config, log: (line: string
   for (const p of store.removeStale()) log(`holdfast: removed stale spool file ${p}`);
   const offlinePage = config.offlinePagePath ? readFileSync(config.offlinePagePath) : undefined;
   const inflight = new Inflight();
+  const groups = config.groups.map((g) => new Group(g));
+  // The default route uses group "default", else the first group given.
+  const group = groups.find((g) => g.name === "default") ?? groups[0];
+  const checkers = config.groups.flatMap((g, i) => (g.health ? [new HealthChecker(rt, groups[i], g.health, log)] : []));
+  for (const c of checkers) c.start();
   const handler = createProxyHandler({
     rt,
     config,
     store,
-    pool: new PeerPool(config.upstreams),
+    group,
     inflight,
     offlinePage,
     onDone: config.accessLog ? (r) => log(formatAccessLine(r, Date.now())) : () => {},
@@ -54,6 +60,7 @@ export async function startProxy(rt: Runtime, config: Config, log: (line: string
     port: server.port,
     async shutdown() {
       const closed = server.close();
+      for (const c of checkers) c.stop();
       const clean = await inflight.idle(config.shutdownTimeoutMs);
       store.removeAll();
       // The last response may still be on its way out of the runtime's

@@ -36,8 +36,9 @@ export function parseCommandLine(argv: string[], defaultSpoolDir: string): Comma
   for (const f of FLAGS) {
     if (f.type === "boolean") continue;
     const v = values[f.name];
-    const fallback = f.name === "spool" ? defaultSpoolDir : /^[\w.:/-]+$/.test(f.default ?? "") ? f.default : undefined;
-    raw[f.name] = v ?? (f.multiple ? (fallback === undefined ? [] : [fallback]) : fallback);
+    // A default shown with prose ("502 (504 on a timeout)") is not a value.
+    const fallback = /^[\w.:/,-]+$/.test(f.default ?? "") ? f.default : undefined;
+    raw[f.name] = v ?? (f.multiple ? (f.name === "spool" ? [defaultSpoolDir] : []) : fallback);
   }
   const r = configSchema.safeParse(raw);
   if (!r.success) {

@@ -1,14 +1,8 @@
 import { z } from "zod";
+import { parsePolicy, type PolicySpec } from "../upstream/policies/index.ts";
+import { parseHostPort } from "./address.ts";
 import { DURATION_FORM, parseDuration, parseSize, SIZE_FORM } from "./units.ts";
-
-/** A peer address as parsed from `--upstream`. */
-export interface PeerAddress {
-  /** Host name or IP literal, without brackets. */
-  host: string;
-  port: number;
-  /** `http://host:port` with brackets around IPv6, the base of every upstream URL. */
-  origin: string;
-}
+import { type HealthCheckSpec, parseHealthCheck, parseNextUpstream, parsePeerSpec, type PeerSpec, splitGroup } from "./upstream-flags.ts";
 
 const size = z.string().transform((s, ctx) => {
   const v = parseSize(s);
@@ -22,30 +16,42 @@ const duration = z.string().transform((s, ctx) => {
   return v ?? z.NEVER;
 });
 
-const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
-
-function hostPort(s: string): { host: string; port: number } | undefined {
-  const m = HOST_PORT.exec(s);
-  if (!m) return undefined;
-  const port = Number(m[2]);
-  return port > 0 && port < 65536 ? { host: m[1].replace(/^\[|\]$/g, ""), port } : undefined;
-}
-
 const listen = z.string().transform((s, ctx) => {
-  const hp = hostPort(s);
+  const hp = parseHostPort(s);
   if (!hp) ctx.addIssue({ code: "custom", message: "expected HOST:PORT with a port from 1 to 65535 (0.0.0.0:8080)" });
   return hp ?? z.NEVER;
 });
 
-const peer = z.string().transform((s, ctx): PeerAddress => {
-  const hp = hostPort(s.replace(/^http:\/\//, "").replace(/\/$/, ""));
-  if (!hp) {
-    ctx.addIssue({ code: "custom", message: "expected HOST:PORT or http://HOST:PORT (127.0.0.1:3000)" });
-    return z.NEVER;
-  }
-  const h = hp.host.includes(":") ? `[${hp.host}]` : hp.host;
-  return { ...hp, origin: `http://${h}:${hp.port}` };
+/** Wraps a parser that throws an Error with the accepted form into a zod transform. */
+function parsed<T>(fn: (s: string) => T) {
+  return z.string().transform((s, ctx): T => {
+    try {
+      return fn(s);
+    } catch (e) {
+      ctx.addIssue({ code: "custom", message: (e as Error).message });
+      return z.NEVER;
+    }
+  });
+}
+
+const count = parsed((s) => {
+  if (!/^\d+$/.test(s)) throw new Error("expected a whole number (0, 1, 32)");
+  return Number(s);
 });
+
+const balance = parsed((s): [string, PolicySpec] => {
+  const [group, policy] = splitGroup(s);
+  return [group, parsePolicy(policy)];
+});
+
+/** An upstream group as the config describes it (nginx `upstream NAME { ... }`). */
+export interface GroupSpec {
+  name: string;
+  peers: PeerSpec[];
+  /** Selection policy; round-robin unless `--balance` names another. */
+  policy: PolicySpec;
+  health?: HealthCheckSpec;
+}
 
 const status = z.string().transform((s, ctx) => {
   const n = /^\d{3}$/.test(s) ? Number(s) : NaN;
@@ -61,7 +67,13 @@ const onOff = z.enum(["on", "off"], { message: "expected on or off" }).transform
  */
 export const configSchema = z.object({
   listen: listen,
-  upstream: z.array(peer).min(1, { message: "at least one is required (--upstream 127.0.0.1:3000)" }),
+  upstream: z.array(parsed(parsePeerSpec)).min(1, { message: "at least one is required (--upstream 127.0.0.1:3000)" }),
+  balance: z.array(balance),
+  "health-check": z.array(parsed(parseHealthCheck)),
+  "next-upstream": parsed(parseNextUpstream),
+  "next-upstream-tries": count,
+  "next-upstream-timeout": duration,
+  keepalive: count,
   spool: z.array(z.string().min(1)).min(1),
   "spool-reserve": size,
   "body-buffer": size,
@@ -76,9 +88,21 @@ export const configSchema = z.object({
   "offline-page": z.string().optional(),
   "offline-status": status.optional(),
   "access-log": onOff,
+}).superRefine((f, ctx) => {
+  const names = new Set(f.upstream.map((p) => p.group));
+  const check = (flag: string, list: { group: string }[]) =>
+    list.forEach((x, i) => {
+      if (!names.has(x.group)) ctx.addIssue({ code: "custom", path: [flag, i], message: `no --upstream is in group "${x.group}"` });
+    });
+  check("balance", f.balance.map(([group]) => ({ group })));
+  check("health-check", f["health-check"]);
 }).transform((f) => ({
   listen: f.listen,
-  upstreams: f.upstream,
+  groups: buildGroups(f.upstream, f.balance, f["health-check"]),
+  nextUpstream: f["next-upstream"],
+  nextUpstreamTries: f["next-upstream-tries"],
+  nextUpstreamTimeoutMs: f["next-upstream-timeout"],
+  keepalive: f.keepalive,
   spoolDirs: f.spool,
   spoolReserveBytes: f["spool-reserve"],
   bodyBufferBytes: f["body-buffer"],
@@ -100,3 +124,16 @@ export const configSchema = z.object({
  * `maxBodyBytes` 0 means no limit, `holdMs` 0 means answer 502 at once.
  */
 export type Config = z.output<typeof configSchema>;
+
+/** Groups in the order their first peer was given; `default` is used by the default route. */
+function buildGroups(peers: PeerSpec[], balance: [string, PolicySpec][], health: HealthCheckSpec[]): GroupSpec[] {
+  const groups = new Map<string, GroupSpec>();
+  for (const p of peers) {
+    const g = groups.get(p.group) ?? { name: p.group, peers: [], policy: parsePolicy("round-robin") };
+    g.peers.push(p);
+    groups.set(p.group, g);
+  }
+  for (const [name, policy] of balance) groups.get(name)!.policy = policy;
+  for (const h of health) groups.get(h.group)!.health = h;
+  return [...groups.values()];
+}

@@ -1,4 +1,4 @@
-import type { PeerAddress } from "../config/schema.ts";
+import type { PeerAddress } from "../config/address.ts";
 import { AttemptError } from "../errors.ts";
 import type { Runtime, UpstreamBody } from "../../runtime/index.ts";
 
@@ -10,6 +10,8 @@ export interface AttemptInput {
   target: string;
   headers: [string, string][];
   body: UpstreamBody;
+  /** `--keepalive`: idle connections kept per peer. */
+  keepaliveIdle: number;
   /** `--connect-timeout`, ms. */
   connectTimeoutMs: number;
   /** `--read-timeout`, ms: longest wait for the response head once sent. */
@@ -48,13 +50,21 @@ export async function attempt(rt: Runtime, a: AttemptInput): Promise<Response> {
   ];
   if (a.connectTimeoutMs < headDeadlineMs) {
     timers.push(setTimeout(async () => {
-      if (!(await rt.canConnect(a.peer.host, a.peer.port, a.connectTimeoutMs))) {
+      if (!(await rt.canConnect(a.peer, a.connectTimeoutMs))) {
         fail(new AttemptError("connect-timeout", `No connection to ${a.peer.origin} within ${a.connectTimeoutMs} ms`));
       }
     }, a.connectTimeoutMs));
   }
   try {
-    return await rt.send({ url: a.peer.origin + a.target, method: a.method, headers: a.headers, body: a.body, signal: ctl.signal });
+    return await rt.send({
+      url: a.peer.origin + a.target,
+      socketPath: a.peer.socketPath,
+      keepaliveIdle: a.keepaliveIdle,
+      method: a.method,
+      headers: a.headers,
+      body: a.body,
+      signal: ctl.signal,
+    });
   } catch (e) {
     if (timeout) throw timeout;
     if (a.clientSignal.aborted) throw e;

@@ -5,7 +5,7 @@ import type { AccessRecord } from "../access-log.ts";
 import type { Inflight } from "../inflight.ts";
 import { receiveBody, type SpooledBody } from "../spool/receive.ts";
 import type { SpoolStore } from "../spool/store.ts";
-import type { PeerPool } from "../upstream/pool.ts";
+import type { Group } from "../upstream/group.ts";
 import type { ConnInfo, Runtime, UpstreamBody } from "../../runtime/index.ts";
 import { type AttemptRecord, sendWithHold } from "./hold.ts";
 import { relayResponse } from "./relay.ts";
@@ -15,7 +15,8 @@ export interface ProxyDeps {
   rt: Runtime;
   config: Config;
   store: SpoolStore;
-  pool: PeerPool;
+  /** The group the default route sends to. */
+  group: Group;
   inflight: Inflight;
   /** The `--offline-page` contents, if one was given. */
   offlinePage?: Uint8Array;
@@ -88,8 +89,10 @@ export function createProxyHandler(d: ProxyDeps): (req: Request, conn: ConnInfo)
       : { kind: "none" };
     const bodyEndedAt = Date.now();
     let res: Response;
+    let peerDone = () => {};
     try {
-      res = await sendWithHold(d.rt, d.pool, {
+      const ctx = { clientAddress: conn.clientAddress, target: rec.target, headers: req.headers };
+      const sent = await sendWithHold(d.rt, d.group, ctx, {
         method: req.method,
         target: rec.target,
         headers: upstreamRequestHeaders(req.headers, { clientAddress: conn.clientAddress, proto: url.protocol.slice(0, -1) }, sendBody.kind === "none" ? undefined : body.size),
@@ -97,8 +100,11 @@ export function createProxyHandler(d: ProxyDeps): (req: Request, conn: ConnInfo)
         connectTimeoutMs: c.connectTimeoutMs,
         readTimeoutMs: c.readTimeoutMs,
         sendTimeoutMs: c.sendTimeoutMs,
+        keepaliveIdle: c.keepalive,
         clientSignal: req.signal,
-      }, c.holdMs, rec.attempts);
+      }, { holdMs: c.holdMs, next: c.nextUpstream, tries: c.nextUpstreamTries, timeoutMs: c.nextUpstreamTimeoutMs }, rec.attempts);
+      res = sent.response;
+      peerDone = () => sent.peer.end();
     } catch (e) {
       rec.heldMs = Date.now() - bodyEndedAt;
       release();
@@ -114,6 +120,7 @@ export function createProxyHandler(d: ProxyDeps): (req: Request, conn: ConnInfo)
     rec.heldMs = Date.now() - bodyEndedAt - (rec.attempts.at(-1)?.ms ?? 0);
     return relayResponse(res, c.readTimeoutMs, req.method === "HEAD", (outcome, bytes) => {
       rec.sentBytes = bytes;
+      peerDone();
       release();
       log(outcome === "client-gone" ? 499 : res.status);
     });

@@ -1,16 +1,31 @@
+import type { NextUpstreamSpec } from "../config/upstream-flags.ts";
 import { AttemptError } from "../errors.ts";
-import type { PeerPool } from "../upstream/pool.ts";
+import type { Group } from "../upstream/group.ts";
+import type { Peer } from "../upstream/peer.ts";
+import type { SelectContext } from "../upstream/types.ts";
 import type { Runtime } from "../../runtime/index.ts";
 import { attempt, type AttemptInput } from "./attempt.ts";
 
 /** One attempt as the access log shows it (`$upstream_addr`, `$upstream_status`). */
 export interface AttemptRecord {
-  /** `host:port` of the peer. */
+  /** `host:port` or `unix:/path` of the peer. */
   peer: string;
   /** The response status, or the status the failure maps to (502, 504). */
   status: number;
   /** Time to the response head or the failure, in ms. */
   ms: number;
+}
+
+/** The retry rules of one request, from the command line. */
+export interface RetryRules {
+  /** `--hold`, ms after the body ended. */
+  holdMs: number;
+  /** `--next-upstream`. */
+  next: NextUpstreamSpec;
+  /** `--next-upstream-tries`; 0 = no limit. */
+  tries: number;
+  /** `--next-upstream-timeout`, ms after the first attempt; 0 = none. */
+  timeoutMs: number;
 }
 
 // The first retry comes quickly (an app restarting under a supervisor is
@@ -19,59 +34,120 @@ export interface AttemptRecord {
 const FIRST_BACKOFF_MS = 50;
 const MAX_BACKOFF_MS = 1000;
 
+// RFC 9110 §9.2.2: methods whose repetition has the effect of one request.
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
+
 /**
- * Sends a request to the group, holding it while no peer can be reached: an
- * attempt that failed before any response byte is replayed from the spool
- * with capped exponential backoff until `holdMs` has passed since the call
- * (the body is complete by then). Replaying is safe exactly because no
- * response came back: the client has seen nothing, and the spooled body is
- * byte-for-byte what it sent. A read timeout is not replayed: the peer may be
- * working on the request.
+ * Sends a request to a group, holding and replaying it as needed. Two kinds
+ * of failure are told apart:
+ *
+ * - Nothing reached a peer (refused, connect timeout): always safe to replay,
+ *   since the client has seen nothing and the spooled body is byte-for-byte
+ *   what it sent. holdfast tries another available peer, or waits (backoff
+ *   from 50 ms capped at 1 s, woken early by a health check or a peer's
+ *   fail-timeout ending) until `--hold` has passed since the body ended.
+ * - The request reached a peer (a reset after sending, a read timeout, a
+ *   status named in `--next-upstream`): passed to a peer not yet tried only
+ *   when `--next-upstream` names the condition and the method is idempotent
+ *   or `non_idempotent` is named (nginx `proxy_next_upstream`). A reset may
+ *   also be replayed to the same peer within the hold, when the method allows.
  *
  * @param records receives one entry per attempt, in order
- * @returns the first response head a peer sends, whatever its status
- * @throws {AttemptError} the last failure once the hold is over (502, or 504 on timeouts)
+ * @returns the response head to relay and the peer it came from; call
+ *   `peer.end()` when the response body has been relayed (least-conn counts it)
+ * @throws {AttemptError} the last failure when holdfast gives up (502, or 504
+ *   after a timeout); with no attempt at all, a 502 "no live peers"
  * @throws the client signal's reason when the client leaves while held
  */
 export async function sendWithHold(
   rt: Runtime,
-  pool: PeerPool,
+  group: Group,
+  ctx: SelectContext,
   input: Omit<AttemptInput, "peer">,
-  holdMs: number,
+  rules: RetryRules,
   records: AttemptRecord[],
-): Promise<Response> {
-  const holdUntil = Date.now() + holdMs;
+): Promise<{ response: Response; peer: Peer }> {
+  const holdUntil = Date.now() + rules.holdMs;
+  let deadline = holdUntil;
+  const mayPassOn = IDEMPOTENT.has(input.method) || rules.next.nonIdempotent;
+  const tried = new Set<Peer>();
+  let refusedSinceWait = new Set<Peer>();
   let backoffMs = FIRST_BACKOFF_MS;
+  let last: AttemptError | undefined;
+
+  const giveUp = () => last ?? new AttemptError("refused", `No peer of group "${group.name}" is available`);
+  const wait = async () => {
+    const left = deadline - Date.now();
+    if (left <= 0) throw giveUp();
+    await abortable(group.changed(Math.min(backoffMs, left)), input.clientSignal);
+    backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+    refusedSinceWait = new Set();
+  };
+
+  let waited = false;
   for (;;) {
-    const peer = pool.pick();
-    const started = Date.now();
-    const where = `${peer.host.includes(":") ? `[${peer.host}]` : peer.host}:${peer.port}`;
-    try {
-      const res = await attempt(rt, { ...input, peer });
-      records.push({ peer: where, status: res.status, ms: Date.now() - started });
-      return res;
-    } catch (e) {
-      if (!(e instanceof AttemptError)) throw e;
-      records.push({ peer: where, status: e.status, ms: Date.now() - started });
-      const left = holdUntil - Date.now();
-      if (!e.retrySafe || left <= 0) throw e;
-      await sleep(Math.min(backoffMs, left), input.clientSignal);
-      backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+    if (rules.tries > 0 && records.length >= rules.tries) throw giveUp();
+    // After a wait with no available peer, probe the failed ones anyway.
+    const peer = group.select(ctx, tried) ?? (waited ? group.selectIgnoringHealth(ctx, tried) : undefined);
+    if (!peer || refusedSinceWait.has(peer)) {
+      // No peer can take it now, or every usable one just refused: hold.
+      await wait();
+      waited = true;
+      continue;
     }
+    waited = false;
+    if (records.length === 0 && rules.timeoutMs > 0) deadline = Math.min(holdUntil, Date.now() + rules.timeoutMs);
+    const started = Date.now();
+    peer.start();
+    let res: Response;
+    try {
+      res = await attempt(rt, { ...input, peer: peer.address });
+    } catch (e) {
+      peer.end();
+      if (!(e instanceof AttemptError)) throw e;
+      peer.report(false, Date.now());
+      records.push({ peer: peer.key, status: e.status, ms: Date.now() - started });
+      last = e;
+      if (Date.now() >= deadline) throw e;
+      if (e.kind === "refused" || e.kind === "connect-timeout") {
+        refusedSinceWait.add(peer);
+      } else if (e.kind === "reset") {
+        if (!mayPassOn || !rules.next.error) throw e;
+        tried.add(peer);
+        if (!group.hasCandidate(tried)) {
+          // Every peer broke on it: an idempotent request is held and replayed.
+          tried.clear();
+          await wait();
+        }
+      } else {
+        // A read timeout: the peer may still be working on it; only untried peers get it.
+        if (!mayPassOn || !rules.next.timeout) throw e;
+        tried.add(peer);
+        if (!group.hasCandidate(tried)) throw e;
+      }
+      continue;
+    }
+    records.push({ peer: peer.key, status: res.status, ms: Date.now() - started });
+    const named = rules.next.statuses.has(res.status);
+    // nginx counts a 5xx named in proxy_next_upstream as a peer failure.
+    peer.report(!(named && res.status >= 500), Date.now());
+    tried.add(peer);
+    const passOn = named && mayPassOn && Date.now() < deadline && group.hasCandidate(tried) &&
+      !(rules.tries > 0 && records.length >= rules.tries);
+    if (!passOn) return { response: res, peer };
+    peer.end();
+    await res.body?.cancel().catch(() => {});
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+function abortable(p: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal.reason);
-    };
-    const t = setTimeout(() => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(() => {
       signal.removeEventListener("abort", onAbort);
       resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
+    });
   });
 }

@@ -30,8 +30,9 @@ describe("parseCommandLine()", () => {
 
   test("takes repeated --upstream and --spool in order, with or without http://", () => {
     const c = serve(["--upstream", "http://127.0.0.1:3000", "--upstream", "[::1]:3001", "--spool", "/a", "--spool", "/b"]);
-    expect(c.upstreams.map((u) => u.origin)).toEqual(["http://127.0.0.1:3000", "http://[::1]:3001"]);
-    expect(c.upstreams[1].host).toBe("::1");
+    const peers = c.groups[0].peers.map((p) => p.address);
+    expect(peers.map((a) => a.origin)).toEqual(["http://127.0.0.1:3000", "http://[::1]:3001"]);
+    expect(peers[1].host).toBe("::1");
     expect(c.spoolDirs).toEqual(["/a", "/b"]);
   });
 

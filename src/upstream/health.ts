@@ -1,0 +1,74 @@
+import type { HealthCheckSpec } from "../config/upstream-flags.ts";
+import type { Runtime } from "../../runtime/index.ts";
+import type { Group } from "./group.ts";
+import type { Peer } from "./peer.ts";
+
+/** A log line about a peer's health, e.g. for stdout. */
+export type HealthLog = (line: string) => void;
+
+/**
+ * Active health checks for one group (NGINX Plus `health_check`, which open
+ * source nginx lacks): every `intervalMs` each peer gets `GET path`; `fails`
+ * bad probes in a row (a status outside the range, an error, or no answer
+ * within `timeoutMs`) take it out, `passes` good ones put it back, and held
+ * requests are woken at once.
+ */
+export class HealthChecker {
+  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  #stopped = false;
+
+  constructor(readonly rt: Runtime, readonly group: Group, readonly spec: HealthCheckSpec, readonly log: HealthLog) {}
+
+  /** Starts probing every peer; the first probe goes out at once. */
+  start(): void {
+    for (const peer of this.group.peers) this.#loop(peer, 0, 0);
+  }
+
+  /** Stops all probes (shutdown). */
+  stop(): void {
+    this.#stopped = true;
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+  }
+
+  #loop(peer: Peer, good: number, bad: number): void {
+    if (this.#stopped) return;
+    void this.#probe(peer).then((ok) => {
+      good = ok ? good + 1 : 0;
+      bad = ok ? 0 : bad + 1;
+      if (peer.healthy && bad >= this.spec.fails) {
+        peer.healthy = false;
+        this.log(`holdfast: health check: ${this.group.name} peer ${peer.key} is down after ${bad} failed probes`);
+      } else if (!peer.healthy && good >= this.spec.passes) {
+        peer.healthy = true;
+        this.log(`holdfast: health check: ${this.group.name} peer ${peer.key} is up after ${good} good probes`);
+        this.group.notify();
+      }
+      if (this.#stopped) return;
+      const t = setTimeout(() => {
+        this.#timers.delete(t);
+        this.#loop(peer, good, bad);
+      }, this.spec.intervalMs);
+      this.#timers.add(t);
+    });
+  }
+
+  async #probe(peer: Peer): Promise<boolean> {
+    const a = peer.address;
+    try {
+      const res = await this.rt.send({
+        url: a.origin + this.spec.path,
+        socketPath: a.socketPath,
+        method: "GET",
+        headers: [["host", a.socketPath ? "localhost" : a.key], ["user-agent", "holdfast-health-check"]],
+        body: { kind: "none" },
+        keepaliveIdle: 0,
+        signal: AbortSignal.timeout(this.spec.timeoutMs),
+      });
+      await res.body?.cancel().catch(() => {});
+      return res.status >= this.spec.statusMin && res.status <= this.spec.statusMax;
+    } catch {
+      return false;
+    }
+  }
+}
