@@ -77,8 +77,9 @@ export function createProxyHandler(d: ProxyDeps): (req: Request, conn: ConnInfo)
       release();
       const err = e instanceof ProxyError ? e : new ProxyError(400, String(e));
       log(err.status);
-      // The body may be partly unread: the connection cannot be reused.
-      return errorResponse(err.status, err.message, true);
+      // No "Connection: close": the rest of the body is being drained
+      // (lingering close), and closing now would reset the client mid-upload.
+      return errorResponse(err.status, err.message);
     }
     rec.bodyBytes = body.size;
     const hasBody = req.headers.has("content-length") || req.headers.has("transfer-encoding");

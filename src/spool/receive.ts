@@ -48,12 +48,16 @@ const RECHECK_BYTES = 8 * 1024 * 1024;
 export async function receiveBody(req: Request, o: ReceiveOptions): Promise<SpooledBody> {
   const declared = req.headers.has("content-length") ? Number(req.headers.get("content-length")) : undefined;
   if (o.maxBodyBytes > 0 && declared !== undefined && declared > o.maxBodyBytes) {
+    if (req.body) linger(req.body.getReader());
     throw new ProxyError(413, `Request body of ${declared} bytes is larger than --max-body ${o.maxBodyBytes}`);
   }
   let dir: string | undefined;
   if (declared !== undefined && declared > o.bufferBytes) {
     dir = o.store.pickDir(declared);
-    if (!dir) throw new ProxyError(507, `No spool directory has room for ${declared} bytes`);
+    if (!dir) {
+      if (req.body) linger(req.body.getReader());
+      throw new ProxyError(507, `No spool directory has room for ${declared} bytes`);
+    }
   }
   if (!req.body) return { size: 0, bytes: new Uint8Array(0) };
 
@@ -116,7 +120,8 @@ export async function receiveBody(req: Request, o: ReceiveOptions): Promise<Spoo
     await file.writer.close().catch(spoolWriteError);
     return { size, path: file.path };
   } catch (e) {
-    reader.cancel().catch(() => {});
+    if (e instanceof ClientGoneError) reader.cancel().catch(() => {});
+    else linger(reader);
     if (file) {
       await file.writer.abort();
       o.store.remove(file.path);
@@ -125,6 +130,29 @@ export async function receiveBody(req: Request, o: ReceiveOptions): Promise<Spoo
   } finally {
     clearTimeout(timer!);
   }
+}
+
+// nginx lingering_time / lingering_timeout: after an early error response the
+// rest of the body is read and thrown away for a while, so the client gets to
+// read the response instead of a reset on a half-sent upload.
+const LINGER_MS = 5000;
+const LINGER_IDLE_MS = 1000;
+
+/** Reads and discards what is left of a rejected body, within the lingering limits, then cancels. */
+function linger(reader: ReadableStreamDefaultReader<Uint8Array>): void {
+  const until = Date.now() + LINGER_MS;
+  void (async () => {
+    try {
+      while (Date.now() < until) {
+        let t: ReturnType<typeof setTimeout> | undefined;
+        const idle = new Promise<"idle">((r) => (t = setTimeout(() => r("idle"), LINGER_IDLE_MS)));
+        const step = await Promise.race([reader.read(), idle]);
+        clearTimeout(t);
+        if (step === "idle" || step.done) break;
+      }
+    } catch { /* the client is gone: nothing left to linger for */ }
+    reader.cancel().catch(() => {});
+  })();
 }
 
 function spoolWriteError(e: { code?: string; message?: string }): never {
