@@ -93,9 +93,9 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts the fixture upstream on `port` and waits until it listens. */
-export async function startUpstream(port: number): Promise<Proc> {
-  const p = new Proc(spawn(BUN, [join(ROOT, "test/fixtures/upstream.ts"), String(port)], { stdio: ["ignore", "pipe", "pipe"] }));
+/** Starts the fixture upstream on `port` (with `args` such as `--fail-status 502`) and waits until it listens. */
+export async function startUpstream(port: number | string, args: string[] = []): Promise<Proc> {
+  const p = new Proc(spawn(BUN, [join(ROOT, "test/fixtures/upstream.ts"), String(port), ...args], { stdio: ["ignore", "pipe", "pipe"] }));
   await p.waitLine(/upstream listening/);
   return p;
 }
@@ -166,10 +166,13 @@ export interface CurlResult {
   timeTotal: number;
 }
 
-/** Runs curl asynchronously with `args` (the URL included). */
-export function curl(args: string[], timeoutMs = 120_000): Promise<CurlResult> {
+/** Runs curl asynchronously with `args` (the URL included), `stdin` on its standard input. */
+export function curl(args: string[], timeoutMs = 120_000, stdin?: Uint8Array): Promise<CurlResult> {
   return new Promise((res, rej) => {
-    const c = spawn("curl", ["-sS", "-D", "-", "--max-time", String(timeoutMs / 1000), "-w", "\n%{time_total}", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    const c = spawn("curl", ["-sS", "-D", "-", "--max-time", String(timeoutMs / 1000), "-w", "\n%{time_total}", ...args], {
+      stdio: [stdin ? "pipe" : "ignore", "pipe", "pipe"],
+    });
+    if (stdin) c.stdin!.end(stdin);
     started.add(c);
     let out = "";
     let err = "";
