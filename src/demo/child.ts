@@ -53,7 +53,7 @@ export class DemoUpstreamProcess {
     this.#child = child;
     let exitCode: number | undefined;
     void child.exited.then((c) => (exitCode = c));
-    while (!(await this.rt.canConnect("127.0.0.1", this.port, 250))) {
+    while (!(await this.rt.canConnect({ host: "127.0.0.1", port: this.port }, 250))) {
       if (exitCode !== undefined) {
         this.state = "stopped";
         throw new Error(`demo-upstream exited with status ${exitCode} before listening on port ${this.port}`);
