@@ -14,7 +14,7 @@ function send(r: UpstreamRequest): Promise<Response> {
   return fetch(r.url, {
     method: r.method,
     headers: r.headers,
-    body,
+    body: body as BodyInit | undefined,
     redirect: "manual",
     decompress: false,
     signal: r.signal,

@@ -45,5 +45,5 @@ export const denoRuntime: Runtime = {
     D.addSignalListener("SIGTERM", () => fn("SIGTERM"));
   },
   spawn: spawnChild,
-  exit: (code) => D.exit(code),
+  exit: (code) => D.exit(code) as never,
 };

@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { existsSync } from "node:fs";
 import { detectRuntime } from "../runtime/index.ts";
 import { helpText } from "./config/help.ts";
-import { ConfigError, parseCommandLine } from "./config/parse.ts";
-import { startProxy } from "./server.ts";
+import { type Command, ConfigError, parseCommandLine } from "./config/parse.ts";
+import { type RunningProxy, startProxy } from "./server.ts";
 import { VERSION } from "./version.ts";
 
 const rt = await detectRuntime();
@@ -28,22 +28,22 @@ if (sub === "demo") {
 
 async function serveFromFlags(argv: string[]) {
   const defaultSpool = existsSync("/dev/shm") ? "/dev/shm/holdfast" : `${tmpdir()}/holdfast`;
-  let cmd;
+  let cmd: Command;
   try {
     cmd = parseCommandLine(argv, defaultSpool);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     process.stderr.write(`holdfast: ${e.message}\n`);
-    rt.exit(2);
+    return rt.exit(2);
   }
   if (cmd.kind === "help") return print(helpText(VERSION));
   if (cmd.kind === "version") return print(`holdfast ${VERSION} (${rt.name} ${rt.version}, ${process.platform}-${process.arch})`);
-  let proxy;
+  let proxy: RunningProxy;
   try {
     proxy = await startProxy(rt, cmd.config, print);
   } catch (e) {
     process.stderr.write(`holdfast: Cannot start: ${(e as Error).message}\n`);
-    rt.exit(1);
+    return rt.exit(1);
   }
   const c = cmd.config;
   print(`holdfast ${VERSION} listening on ${c.listen.host}:${proxy.port}, upstreams ${c.groups.map((g) => `${g.name}=${g.peers.map((p) => p.address.key).join(",")}`).join(" ")}, spool ${c.spoolDirs.join(" ")} (${rt.name} ${rt.version})`);

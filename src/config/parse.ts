@@ -1,4 +1,4 @@
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { FLAGS } from "./options.ts";
 import { type Config, configSchema } from "./schema.ts";
 
@@ -23,7 +23,7 @@ export type Command =
 export function parseCommandLine(argv: string[], defaultSpoolDir: string): Command {
   const options = Object.fromEntries(
     FLAGS.map((f) => [f.name, f.multiple ? { type: f.type, multiple: true } : { type: f.type }]),
-  ) as Parameters<typeof parseArgs>[0]["options"];
+  ) as ParseArgsConfig["options"];
   let values: Record<string, unknown>;
   try {
     ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }));

@@ -115,7 +115,7 @@ export function createProxyHandler(d: ProxyDeps): (req: Request, conn: ConnInfo)
       }
       log(d.offlinePage ? (c.offlineStatus ?? e.status) : e.status);
       return d.offlinePage
-        ? new Response(d.offlinePage, { status: c.offlineStatus ?? e.status, headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" } })
+        ? new Response(d.offlinePage as Uint8Array<ArrayBuffer>, { status: c.offlineStatus ?? e.status, headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" } })
         : errorResponse(e.status, e.message);
     }
     rec.heldMs = Date.now() - bodyEndedAt - (rec.attempts.at(-1)?.ms ?? 0);
