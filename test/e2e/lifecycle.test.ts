@@ -53,6 +53,9 @@ describe.each(TARGETS)("lifecycle on %s", (target) => {
       [["--listen", "nowhere"], /--listen "nowhere".*HOST:PORT/],
       [["--upstream", "http://"], /--upstream "http:\/\/".*HOST:PORT/],
       [["--offline-status", "99"], /--offline-status "99".*200 to 599/],
+      [["--upstream", "127.0.0.1:9,heavy"], /--upstream "127.0.0.1:9,heavy": unknown option "heavy"/],
+      [["--balance", "fastest"], /--balance "fastest": expected round-robin, least-conn/],
+      [["--next-upstream", "error,sometimes"], /--next-upstream "error,sometimes": unknown condition/],
       [["--no-such-flag"], /no-such-flag/],
       [[], /--upstream.*required/],
     ];
