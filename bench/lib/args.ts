@@ -1,0 +1,60 @@
+/** Command-line flags of bench/upload.ts. */
+import { parseSize } from "../../src/config/units.ts";
+
+/** Parsed flags. */
+export interface BenchArgs {
+  /** Body sizes in bytes; one table each, with fresh processes. */
+  sizes: number[];
+  /** Measured uploads per path and size. */
+  runs: number;
+  /** Unmeasured uploads per path first (the first tmpfs fill is slower). */
+  warmup: number;
+  /** Markdown report to write; "" for none. */
+  report: string;
+  /** Also run holdfast on Deno. */
+  deno: boolean;
+  /** Measure this git revision (exported to a temp dir) instead of the work tree. */
+  rev?: string;
+  /** Measure the holdfast copy in this directory instead of the work tree. */
+  root?: string;
+  /** Also run holdfast as `bun --smol src/main.ts` (Bun's smaller-heap mode). */
+  smol: boolean;
+  /** Leave the body file in /dev/shm for the next run. */
+  keepBody: boolean;
+}
+
+export const USAGE = `Usage: bun bench/upload.ts [--size 1g[,4g...]] [--runs 3] [--warmup 1]
+                          [--report bench/REPORT.md | --no-report] [--deno] [--smol] [--keep-body] [--rev GIT-REV | --root DIR]`;
+
+/**
+ * Parses `argv` (after the script name).
+ * @throws with {@link USAGE} on an unknown flag or a bad value
+ */
+export function parseBenchArgs(argv: string[]): BenchArgs {
+  const a: BenchArgs = { sizes: [1024 ** 3], runs: 3, warmup: 1, report: "bench/REPORT.md", deno: false, smol: false, keepBody: false };
+  const bad = (why: string): never => {
+    throw new Error(`${why}\n${USAGE}`);
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const f = argv[i];
+    const value = () => argv[++i] ?? bad(`${f} needs a value`);
+    if (f === "--size") {
+      a.sizes = value().split(",").map((s) => parseSize(s) ?? bad(`Bad size "${s}"`));
+    } else if (f === "--runs" || f === "--warmup") {
+      const n = Number(value());
+      // Bounded: every loop of the benchmark has a fixed count.
+      if (!Number.isInteger(n) || n < (f === "--runs" ? 1 : 0) || n > 50) bad(`${f} must be a whole number up to 50`);
+      a[f === "--runs" ? "runs" : "warmup"] = n;
+    } else if (f === "--report") a.report = value();
+    else if (f === "--no-report") a.report = "";
+    else if (f === "--deno") a.deno = true;
+    else if (f === "--keep-body") a.keepBody = true;
+    else if (f === "--rev") a.rev = value();
+    else if (f === "--root") a.root = value();
+    else if (f === "--smol") a.smol = true;
+    else bad(f === "--help" || f === "-h" ? "" : `Unknown flag ${f}`);
+  }
+  if (a.rev && a.root) bad("Give --rev or --root, not both");
+  if (a.sizes.some((s) => s <= 0)) bad("Sizes must be above 0");
+  return a;
+}

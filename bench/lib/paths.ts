@@ -1,0 +1,110 @@
+/**
+ * The paths an upload can take: straight to the sink, or through one of the
+ * proxies in front of it. Each `start` launches what the path needs and
+ * registers every process with `track`, so the caller can stop them all.
+ */
+import { mkdirSync, openSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { nginxConf } from "./nginx.ts";
+import { childPids, freePort, start, type Started, waitForPort } from "./proc.ts";
+import type { Source } from "./source.ts";
+
+/** Where a path's processes may put files, and what they forward to. */
+export interface PathEnv {
+  /** A fresh directory for this path's logs and config (under the run's work dir). */
+  dir: string;
+  /** A fresh spool directory on /dev/shm for this path. */
+  spoolDir: string;
+  sinkPort: number;
+  /** Registers a started process for the final cleanup. */
+  track(p: Started): void;
+}
+
+/** A running path: the URL to upload to and the PIDs whose memory counts. */
+export interface RunningPath {
+  url: string;
+  /** The proxy's processes (empty for the direct path). */
+  pids(): number[];
+  /** How `pids` is counted, for the report. */
+  rssNote: string;
+}
+
+/** One path under test. */
+export interface PathSpec {
+  name: string;
+  /** Whether it is a proxy (counted for RSS and compared with nginx). */
+  proxy: boolean;
+  /** The row holdfast is compared with ("ratio vs nginx"). */
+  baseline?: boolean;
+  start(env: PathEnv): Promise<RunningPath>;
+}
+
+const BUN = process.execPath;
+
+/** A log file in `dir` for a child's stdout and stderr. */
+function logFd(dir: string, name: string): number {
+  return openSync(join(dir, `${name}.log`), "a", 0o600);
+}
+
+async function startHoldfast(name: string, cmd: string[], cwd: string, env: PathEnv): Promise<RunningPath> {
+  const port = await freePort();
+  const p = start(name, [
+    ...cmd, "--listen", `127.0.0.1:${port}`, "--upstream", `127.0.0.1:${env.sinkPort}`,
+    "--spool", env.spoolDir, "--access-log", "off",
+  ], logFd(env.dir, name), cwd);
+  env.track(p);
+  await waitForPort(p, port);
+  return { url: `http://127.0.0.1:${port}/upload`, pids: () => [p.pid], rssNote: "the holdfast process" };
+}
+
+function nginxPath(name: string, matched: boolean): PathSpec {
+  return {
+    name,
+    proxy: true,
+    baseline: matched,
+    async start(env) {
+      const port = await freePort();
+      mkdirSync(join(env.dir, "logs"), { recursive: true });
+      const conf = join(env.dir, "nginx.conf");
+      const user = process.getuid?.() === 0 ? "root" : undefined;
+      writeFileSync(conf, nginxConf({ prefix: env.dir, bodyTempDir: env.spoolDir, listenPort: port, sinkPort: env.sinkPort, user, matched }));
+      const master = start("nginx", ["/usr/sbin/nginx", "-p", env.dir, "-c", conf], logFd(env.dir, "nginx"));
+      env.track(master);
+      await waitForPort(master, port);
+      return {
+        url: `http://127.0.0.1:${port}/upload`,
+        pids: () => [master.pid, ...childPids(master.pid)],
+        rssNote: "master + worker, summed",
+      };
+    },
+  };
+}
+
+/** The paths to measure, in the order each round runs them. */
+export function paths(opts: { deno: boolean; smol: boolean; source: Source }): PathSpec[] {
+  const { root, binary } = opts.source;
+  const list: PathSpec[] = [
+    {
+      name: "direct (curl → sink)",
+      proxy: false,
+      start: (env) => Promise.resolve({ url: `http://127.0.0.1:${env.sinkPort}/upload`, pids: () => [], rssNote: "" }),
+    },
+    nginxPath("nginx (sendfile on, client_body_buffer_size 128k)", true),
+    nginxPath("nginx (defaults: sendfile off, 16k body buffer)", false),
+    { name: "holdfast (bun src/main.ts)", proxy: true, start: (env) => startHoldfast("holdfast-bun", [BUN, "src/main.ts"], root, env) },
+  ];
+  if (opts.smol) {
+    list.push({ name: "holdfast (bun --smol src/main.ts)", proxy: true, start: (env) => startHoldfast("holdfast-smol", [BUN, "--smol", "src/main.ts"], root, env) });
+  }
+  if (binary) {
+    list.push({ name: "holdfast (compiled binary)", proxy: true, start: (env) => startHoldfast("holdfast-bin", [binary], root, env) });
+  }
+  if (opts.deno) {
+    list.push({
+      name: "holdfast (deno run src/main.ts)",
+      proxy: true,
+      start: (env) => startHoldfast("holdfast-deno", [resolve("node_modules/.bin/deno"), "run", "-A", "src/main.ts"], root, env),
+    });
+  }
+  return list;
+}
