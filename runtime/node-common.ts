@@ -1,7 +1,7 @@
 // Pieces both runtimes implement through their node: compatibility layer.
 import { spawn as nodeSpawn } from "node:child_process";
 import { open, type FileHandle } from "node:fs/promises";
-import { statfsSync } from "node:fs";
+import { statfsSync, writevSync } from "node:fs";
 import { connect } from "node:net";
 import type { Child, SpoolWriter } from "./types.ts";
 
@@ -9,27 +9,37 @@ import type { Child, SpoolWriter } from "./types.ts";
 // megabyte low; 256 KiB bounds what sits in memory per upload.
 const COALESCE_BYTES = 256 * 1024;
 
-/** Opens `path` exclusively (`wx`, mode 0600) and returns a coalescing {@link SpoolWriter}. */
+/**
+ * Opens `path` exclusively (`wx`, mode 0600) and returns a coalescing {@link SpoolWriter}.
+ *
+ * Appends use writev(2) synchronously, as nginx writes its client body temp
+ * files: a write to the page cache is a memory copy, and doing it on the
+ * event loop skips FileHandle.writev's thread-pool round trip per batch. On
+ * Bun that took a body 20-25% faster (bench/spool-write.ts), made 1 GiB
+ * uploads 4-22% faster end to end with a lower peak RSS (bench/upload.ts).
+ * fsync and close, which can wait on a disk, stay asynchronous.
+ */
 export async function openSpoolFile(path: string): Promise<SpoolWriter> {
   const fh: FileHandle = await open(path, "wx", 0o600);
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
-  const flush = async () => {
+  const flush = () => {
     if (pendingBytes === 0) return;
     const bufs = pending;
     pending = [];
     pendingBytes = 0;
-    await fh.writev(bufs);
+    writevAll(fh.fd, bufs);
   };
   return {
-    async write(chunk) {
+    write(chunk) {
       pending.push(chunk);
       pendingBytes += chunk.byteLength;
-      if (pendingBytes >= COALESCE_BYTES) await flush();
+      // The executor's throw (ENOSPC) becomes a rejection, as SpoolWriter promises.
+      return new Promise((resolve) => resolve(pendingBytes >= COALESCE_BYTES ? flush() : undefined));
     },
     async close() {
       try {
-        await flush();
+        flush();
         // fsync: the replay must read what the client sent even if the page
         // cache is under pressure; on tmpfs it costs nothing.
         await fh.sync();
@@ -42,6 +52,23 @@ export async function openSpoolFile(path: string): Promise<SpoolWriter> {
       await fh.close().catch(() => {});
     },
   };
+}
+
+/**
+ * writev(2) until every byte is written. A short write (a full disk) is
+ * retried with the rest, so it ends in ENOSPC instead of a silently
+ * truncated spool file.
+ */
+function writevAll(fd: number, bufs: Uint8Array[]): void {
+  let rest = bufs;
+  for (;;) {
+    let n = writevSync(fd, rest);
+    if (n === 0) throw Object.assign(new Error("writev wrote nothing"), { code: "EIO" });
+    let i = 0;
+    while (i < rest.length && n >= rest[i].byteLength) n -= rest[i++].byteLength;
+    if (i === rest.length) return;
+    rest = [rest[i].subarray(n), ...rest.slice(i + 1)];
+  }
 }
 
 /** Free bytes for unprivileged writers (statfs `bavail × bsize`). Throws if `dir` does not exist. */
