@@ -23,7 +23,7 @@ type Sink = { write(c: Uint8Array): void | Promise<void>; close(): void | Promis
 
 // Each takes the file path and returns an appender; all see the same chunks.
 const STRATEGIES: Record<string, (path: string) => Promise<Sink>> = {
-  "drain only (no file)": async () => ({ write() {}, close() {} }),
+  "drain only (no file)": () => Promise.resolve({ write() {}, close() {} }),
   "holdfast openSpoolFile (FileHandle.writev, 256 KiB)": (p) => openSpoolFile(p),
   "FileHandle.writev, 1 MiB coalesced": (p) => coalesced(p, 1024 * 1024, false),
   "FileHandle.writev, 256 KiB, next batch gathers while one writes": (p) => coalesced(p, 256 * 1024, true),
@@ -31,11 +31,11 @@ const STRATEGIES: Record<string, (path: string) => Promise<Sink>> = {
     const fh = await open(p, "wx", 0o600);
     return { write: async (c) => void (await fh.write(c)), close: () => fh.close() };
   },
-  "writeSync per chunk": async (p) => {
+  "writeSync per chunk": (p) => {
     const fd = openSync(p, "wx", 0o600);
-    return { write: (c) => void writeSync(fd, c), close: () => closeSync(fd) };
+    return Promise.resolve({ write: (c) => void writeSync(fd, c), close: () => closeSync(fd) });
   },
-  "writevSync, 256 KiB coalesced": async (p) => {
+  "writevSync, 256 KiB coalesced": (p) => {
     const fd = openSync(p, "wx", 0o600);
     let pending: Uint8Array[] = [];
     let n = 0;
@@ -44,8 +44,8 @@ const STRATEGIES: Record<string, (path: string) => Promise<Sink>> = {
       pending = [];
       n = 0;
     };
-    return {
-      write: (c) => {
+    return Promise.resolve({
+      write: (c: Uint8Array) => {
         pending.push(c);
         n += c.byteLength;
         if (n >= 256 * 1024) flush();
@@ -54,11 +54,11 @@ const STRATEGIES: Record<string, (path: string) => Promise<Sink>> = {
         flush();
         closeSync(fd);
       },
-    };
+    });
   },
-  "Bun FileSink (Bun.file().writer())": async (p) => {
+  "Bun FileSink (Bun.file().writer())": (p) => {
     const w = Bun.file(p).writer({ highWaterMark: 256 * 1024 });
-    return { write: async (c) => void (await w.write(c)), close: async () => void (await w.end()) };
+    return Promise.resolve({ write: async (c) => void (await w.write(c)), close: async () => void (await w.end()) });
   },
 };
 
@@ -95,7 +95,7 @@ async function coalesced(path: string, limit: number, overlap: boolean): Promise
 }
 
 /** Child mode: serve uploads into `dir` with one strategy. */
-async function serveOne(name: string, port: number, dir: string) {
+function serveOne(name: string, port: number, dir: string) {
   const make = STRATEGIES[name];
   let seq = 0;
   Bun.serve({
@@ -150,5 +150,5 @@ async function driver() {
   console.log("| strategy | MB/s (median) | runs, s | VmHWM MB |\n| --- | ---: | --- | ---: |\n" + rows.join("\n"));
 }
 
-if (process.argv[2] === "--child") await serveOne(process.argv[3], Number(process.argv[4]), process.argv[5]);
+if (process.argv[2] === "--child") serveOne(process.argv[3], Number(process.argv[4]), process.argv[5]);
 else await driver();

@@ -111,8 +111,10 @@ async function main(): Promise<number> {
   const work = mkdtempSync(join(tmpdir(), "holdfast-bench-"));
   removable.push(work);
   const loadBefore = loadAvg();
-  const source = a.rev ? snapshot(a.rev, join(work, "source")) : a.root ? fromDir(a.root) : workTree();
-  const specs = paths({ deno: a.deno, smol: a.smol, source });
+  const sources = a.sources.length
+    ? a.sources.map((s, i) => s.startsWith("rev:") ? snapshot(s.slice(4), join(work, `source-${i}`)) : fromDir(s.slice(4)))
+    : [workTree()];
+  const specs = paths({ deno: a.deno, smol: a.smol, sources });
   const results: SizeResult[] = [];
   for (const size of a.sizes) {
     const body = join(SHM, `body-${size}.bin`);
@@ -120,7 +122,7 @@ async function main(): Promise<number> {
     ensureBody(body, size);
     results.push(await benchSize(a, specs, size, body, work));
   }
-  const notes = source.binary ? [] : ["dist/holdfast-linux-x64 was not built (`bun build.ts x64`), so the compiled binary was not measured."];
+  const notes = sources.every((s) => s.binary) ? [] : ["dist/holdfast-linux-x64 was not built (`bun build.ts x64`), so the compiled binary was not measured."];
   for (const line of verdicts(results)) console.log(line);
   if (a.report) {
     const info = {
@@ -129,7 +131,7 @@ async function main(): Promise<number> {
       machine: machine(),
       runs: a.runs,
       warmup: a.warmup,
-      revision: a.rev || a.root ? source.label : revision(),
+      revision: a.sources.length ? sources.map((s) => s.label).join("; ") : revision(),
       load: [loadBefore, loadAvg()] as [string, string],
     };
     writeFileSync(a.report, renderReport(info, results, notes));

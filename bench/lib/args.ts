@@ -13,10 +13,12 @@ export interface BenchArgs {
   report: string;
   /** Also run holdfast on Deno. */
   deno: boolean;
-  /** Measure this git revision (exported to a temp dir) instead of the work tree. */
-  rev?: string;
-  /** Measure the holdfast copy in this directory instead of the work tree. */
-  root?: string;
+  /**
+   * What holdfast to measure instead of the work tree, in order: `rev:REV`
+   * (a git revision, exported) or `dir:DIR` (a copy). Several give an
+   * interleaved A/B comparison.
+   */
+  sources: string[];
   /** Also run holdfast as `bun --smol src/main.ts` (Bun's smaller-heap mode). */
   smol: boolean;
   /** Leave the body file in /dev/shm for the next run. */
@@ -24,14 +26,14 @@ export interface BenchArgs {
 }
 
 export const USAGE = `Usage: bun bench/upload.ts [--size 1g[,4g...]] [--runs 3] [--warmup 1]
-                          [--report bench/REPORT.md | --no-report] [--deno] [--smol] [--keep-body] [--rev GIT-REV | --root DIR]`;
+                          [--report bench/REPORT.md | --no-report] [--deno] [--smol] [--keep-body] [--rev GIT-REV]... [--root DIR]...`;
 
 /**
  * Parses `argv` (after the script name).
  * @throws with {@link USAGE} on an unknown flag or a bad value
  */
 export function parseBenchArgs(argv: string[]): BenchArgs {
-  const a: BenchArgs = { sizes: [1024 ** 3], runs: 3, warmup: 1, report: "bench/REPORT.md", deno: false, smol: false, keepBody: false };
+  const a: BenchArgs = { sizes: [1024 ** 3], runs: 3, warmup: 1, report: "bench/REPORT.md", deno: false, smol: false, keepBody: false, sources: [] };
   const bad = (why: string): never => {
     throw new Error(`${why}\n${USAGE}`);
   };
@@ -49,12 +51,12 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     else if (f === "--no-report") a.report = "";
     else if (f === "--deno") a.deno = true;
     else if (f === "--keep-body") a.keepBody = true;
-    else if (f === "--rev") a.rev = value();
-    else if (f === "--root") a.root = value();
+    else if (f === "--rev") a.sources.push(`rev:${value()}`);
+    else if (f === "--root") a.sources.push(`dir:${value()}`);
     else if (f === "--smol") a.smol = true;
     else bad(f === "--help" || f === "-h" ? "" : `Unknown flag ${f}`);
   }
-  if (a.rev && a.root) bad("Give --rev or --root, not both");
+  if (a.sources.length > 4) bad("At most 4 --rev/--root");
   if (a.sizes.some((s) => s <= 0)) bad("Sizes must be above 0");
   return a;
 }

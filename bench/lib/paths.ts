@@ -80,10 +80,9 @@ function nginxPath(name: string, matched: boolean): PathSpec {
   };
 }
 
-/** The paths to measure, in the order each round runs them. */
-export function paths(opts: { deno: boolean; smol: boolean; source: Source }): PathSpec[] {
-  const { root, binary } = opts.source;
-  const list: PathSpec[] = [
+/** The paths to measure, in the order each round runs them: direct, nginx, then each source's holdfast. */
+export function paths(opts: { deno: boolean; smol: boolean; sources: Source[] }): PathSpec[] {
+  return [
     {
       name: "direct (curl → sink)",
       proxy: false,
@@ -91,20 +90,20 @@ export function paths(opts: { deno: boolean; smol: boolean; source: Source }): P
     },
     nginxPath("nginx (sendfile on, client_body_buffer_size 128k)", true),
     nginxPath("nginx (defaults: sendfile off, 16k body buffer)", false),
-    { name: "holdfast (bun src/main.ts)", proxy: true, start: (env) => startHoldfast("holdfast-bun", [BUN, "src/main.ts"], root, env) },
+    ...opts.sources.flatMap((s) => holdfastPaths(s, opts, opts.sources.length > 1 ? `, ${s.tag}` : "")),
   ];
-  if (opts.smol) {
-    list.push({ name: "holdfast (bun --smol src/main.ts)", proxy: true, start: (env) => startHoldfast("holdfast-smol", [BUN, "--smol", "src/main.ts"], root, env) });
-  }
-  if (binary) {
-    list.push({ name: "holdfast (compiled binary)", proxy: true, start: (env) => startHoldfast("holdfast-bin", [binary], root, env) });
-  }
-  if (opts.deno) {
-    list.push({
-      name: "holdfast (deno run src/main.ts)",
-      proxy: true,
-      start: (env) => startHoldfast("holdfast-deno", [resolve("node_modules/.bin/deno"), "run", "-A", "src/main.ts"], root, env),
-    });
-  }
+}
+
+function holdfastPaths(source: Source, opts: { deno: boolean; smol: boolean }, suffix: string): PathSpec[] {
+  const { root, binary } = source;
+  const hf = (name: string, log: string, cmd: string[]): PathSpec => ({
+    name: `holdfast (${name}${suffix})`,
+    proxy: true,
+    start: (env) => startHoldfast(log, cmd, root, env),
+  });
+  const list = [hf("bun src/main.ts", "holdfast-bun", [BUN, "src/main.ts"])];
+  if (opts.smol) list.push(hf("bun --smol src/main.ts", "holdfast-smol", [BUN, "--smol", "src/main.ts"]));
+  if (binary) list.push(hf("compiled binary", "holdfast-bin", [binary]));
+  if (opts.deno) list.push(hf("deno run src/main.ts", "holdfast-deno", [resolve("node_modules/.bin/deno"), "run", "-A", "src/main.ts"]));
   return list;
 }

@@ -16,6 +16,8 @@ export interface Source {
   binary?: string;
   /** What the report calls it. */
   label: string;
+  /** A short name for table rows when several sources are compared. */
+  tag: string;
 }
 
 function run(argv: string[], cwd?: string): string {
@@ -30,7 +32,7 @@ function run(argv: string[], cwd?: string): string {
  */
 export function workTree(): Source {
   const binary = resolve("dist/holdfast-linux-x64");
-  return { root: process.cwd(), binary: existsSync(binary) ? binary : undefined, label: "work tree" };
+  return { root: process.cwd(), binary: existsSync(binary) ? binary : undefined, label: "work tree", tag: "work tree" };
 }
 
 /**
@@ -46,7 +48,7 @@ export function snapshot(rev: string, dir: string): Source {
   const untar = Bun.spawnSync(["tar", "-x", "-C", dir], { stdin: tar.stdout, stderr: "pipe" });
   if (untar.exitCode !== 0) throw new Error(`tar failed: ${untar.stderr.toString().trim()}`);
   symlinkSync(resolve("node_modules"), join(dir, "node_modules"));
-  return { ...compiled(dir), label: `${commit} (--rev ${rev}, exported)` };
+  return { ...compiled(dir), label: `${commit} (--rev ${rev}, exported)`, tag: commit };
 }
 
 /**
@@ -56,7 +58,7 @@ export function snapshot(rev: string, dir: string): Source {
 export function fromDir(dir: string): Source {
   if (!existsSync(join(dir, "src/main.ts"))) throw new Error(`${dir} has no src/main.ts`);
   if (!existsSync(join(dir, "node_modules"))) symlinkSync(resolve("node_modules"), join(dir, "node_modules"));
-  return { ...compiled(resolve(dir)), label: `directory ${dir} (--root)` };
+  return { ...compiled(resolve(dir)), label: `directory ${dir} (--root)`, tag: dir };
 }
 
 function compiled(dir: string): { root: string; binary: string } {
