@@ -4,8 +4,7 @@
  * holdfast (spool on /dev/shm), alternating, median of several runs, with
  * each proxy's peak RSS. Writes bench/REPORT.md. See bench/README.md.
  *
- * Usage: `bun bench/upload.ts [--size 1g[,4g]] [--runs 3] [--warmup 1] [--deno]`
- * (from the repository root). Exit status 0 when every upload succeeded,
+ * Usage: `bun bench/upload.ts --help` and bench/README.md. Exit status 0 when every upload succeeded,
  * whether or not the targets were met; 1 on a failure; 2 on bad flags.
  */
 /// <reference types="bun-types" />
@@ -13,7 +12,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatBytes } from "../src/config/units.ts";
-import { parseBenchArgs, type BenchArgs } from "./lib/args.ts";
+import { type BenchArgs, parseBenchArgs } from "./lib/args.ts";
 import { ensureBody } from "./lib/body.ts";
 import { upload } from "./lib/curl.ts";
 import { loadAvg, machine, revision } from "./lib/machine.ts";
@@ -43,6 +42,7 @@ async function stopAll(): Promise<void> {
   }
 }
 
+/** Stops everything, then removes the temp dirs, spool dirs and body file. */
 async function cleanup(): Promise<void> {
   await stopAll();
   for (const d of removable.splice(0)) rmSync(d, { recursive: true, force: true });
@@ -55,7 +55,7 @@ async function benchSize(a: BenchArgs, specs: PathSpec[], size: number, body: st
   const sizeDir = join(work, `size-${size}`);
   mkdirSync(sizeDir);
   const sinkPort = await freePort();
-  const sink = start("sink", [process.execPath, "bench/sink.ts", String(sinkPort)]);
+  const sink = start("sink", [process.execPath, join(import.meta.dir, "sink.ts"), String(sinkPort)]);
   started.push(sink);
   await waitForPort(sink, sinkPort);
 
@@ -122,7 +122,8 @@ async function main(): Promise<number> {
     ensureBody(body, size);
     results.push(await benchSize(a, specs, size, body, work));
   }
-  const notes = sources.every((s) => s.binary) ? [] : ["dist/holdfast-linux-x64 was not built (`bun build.ts x64`), so the compiled binary was not measured."];
+  const notes = ["Why holdfast is where it is (time split, what was tried, what was fixed): [README.md, Findings](README.md#findings)."];
+  if (!sources.every((s) => s.binary)) notes.push("dist/holdfast-linux-x64 was not built (`bun build.ts x64`), so the compiled binary was not measured.");
   for (const line of verdicts(results)) console.log(line);
   if (a.report) {
     const info = {

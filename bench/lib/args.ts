@@ -1,4 +1,6 @@
 /** Command-line flags of bench/upload.ts. */
+/// <reference types="bun-types" />
+import { resolve } from "node:path";
 import { parseSize } from "../../src/config/units.ts";
 
 /** Parsed flags. */
@@ -25,6 +27,7 @@ export interface BenchArgs {
   keepBody: boolean;
 }
 
+/** The usage line printed with a flag error. */
 export const USAGE = `Usage: bun bench/upload.ts [--size 1g[,4g...]] [--runs 3] [--warmup 1]
                           [--report bench/REPORT.md | --no-report] [--deno] [--smol] [--keep-body] [--rev GIT-REV]... [--root DIR]...`;
 
@@ -33,7 +36,7 @@ export const USAGE = `Usage: bun bench/upload.ts [--size 1g[,4g...]] [--runs 3] 
  * @throws with {@link USAGE} on an unknown flag or a bad value
  */
 export function parseBenchArgs(argv: string[]): BenchArgs {
-  const a: BenchArgs = { sizes: [1024 ** 3], runs: 3, warmup: 1, report: "bench/REPORT.md", deno: false, smol: false, keepBody: false, sources: [] };
+  const a: BenchArgs = { sizes: [1024 ** 3], runs: 3, warmup: 1, report: resolve(import.meta.dir, "../REPORT.md"), deno: false, smol: false, keepBody: false, sources: [] };
   const bad = (why: string): never => {
     throw new Error(`${why}\n${USAGE}`);
   };

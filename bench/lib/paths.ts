@@ -4,10 +4,10 @@
  * registers every process with `track`, so the caller can stop them all.
  */
 import { mkdirSync, openSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { nginxConf } from "./nginx.ts";
 import { childPids, freePort, start, type Started, waitForPort } from "./proc.ts";
-import type { Source } from "./source.ts";
+import { REPO, type Source } from "./source.ts";
 
 /** Where a path's processes may put files, and what they forward to. */
 export interface PathEnv {
@@ -104,6 +104,6 @@ function holdfastPaths(source: Source, opts: { deno: boolean; smol: boolean }, s
   const list = [hf("bun src/main.ts", "holdfast-bun", [BUN, "src/main.ts"])];
   if (opts.smol) list.push(hf("bun --smol src/main.ts", "holdfast-smol", [BUN, "--smol", "src/main.ts"]));
   if (binary) list.push(hf("compiled binary", "holdfast-bin", [binary]));
-  if (opts.deno) list.push(hf("deno run src/main.ts", "holdfast-deno", [resolve("node_modules/.bin/deno"), "run", "-A", "src/main.ts"]));
+  if (opts.deno) list.push(hf("deno run src/main.ts", "holdfast-deno", [join(REPO, "node_modules/.bin/deno"), "run", "-A", "src/main.ts"]));
   return list;
 }

@@ -8,6 +8,9 @@
 import { existsSync, mkdirSync, symlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
 
+/** The repository root (bench/lib/../..), whatever the current directory. */
+export const REPO = resolve(import.meta.dir, "../..");
+
 /** Where to run holdfast from. */
 export interface Source {
   /** Directory holding src/ and runtime/ (the cwd for `bun src/main.ts`). */
@@ -21,7 +24,7 @@ export interface Source {
 }
 
 function run(argv: string[], cwd?: string): string {
-  const r = Bun.spawnSync(argv, { cwd, stdout: "pipe", stderr: "pipe" });
+  const r = Bun.spawnSync(argv, { cwd: cwd ?? REPO, stdout: "pipe", stderr: "pipe" });
   if (r.exitCode !== 0) throw new Error(`${argv.join(" ")} failed: ${r.stderr.toString().trim()}`);
   return r.stdout.toString().trim();
 }
@@ -31,8 +34,8 @@ function run(argv: string[], cwd?: string): string {
  * (`bun build.ts x64`).
  */
 export function workTree(): Source {
-  const binary = resolve("dist/holdfast-linux-x64");
-  return { root: process.cwd(), binary: existsSync(binary) ? binary : undefined, label: "work tree", tag: "work tree" };
+  const binary = join(REPO, "dist/holdfast-linux-x64");
+  return { root: REPO, binary: existsSync(binary) ? binary : undefined, label: "work tree", tag: "work tree" };
 }
 
 /**
@@ -43,11 +46,11 @@ export function workTree(): Source {
 export function snapshot(rev: string, dir: string): Source {
   const commit = run(["git", "rev-parse", "--short", `${rev}^{commit}`]);
   mkdirSync(dir, { recursive: true });
-  const tar = Bun.spawnSync(["git", "archive", "--format=tar", commit, "src", "runtime", "package.json"], { stdout: "pipe", stderr: "pipe" });
+  const tar = Bun.spawnSync(["git", "archive", "--format=tar", commit, "src", "runtime", "package.json"], { cwd: REPO, stdout: "pipe", stderr: "pipe" });
   if (tar.exitCode !== 0) throw new Error(`git archive ${commit} failed: ${tar.stderr.toString().trim()}`);
   const untar = Bun.spawnSync(["tar", "-x", "-C", dir], { stdin: tar.stdout, stderr: "pipe" });
   if (untar.exitCode !== 0) throw new Error(`tar failed: ${untar.stderr.toString().trim()}`);
-  symlinkSync(resolve("node_modules"), join(dir, "node_modules"));
+  symlinkSync(join(REPO, "node_modules"), join(dir, "node_modules"));
   return { ...compiled(dir), label: `${commit} (--rev ${rev}, exported)`, tag: commit };
 }
 
@@ -57,7 +60,7 @@ export function snapshot(rev: string, dir: string): Source {
  */
 export function fromDir(dir: string): Source {
   if (!existsSync(join(dir, "src/main.ts"))) throw new Error(`${dir} has no src/main.ts`);
-  if (!existsSync(join(dir, "node_modules"))) symlinkSync(resolve("node_modules"), join(dir, "node_modules"));
+  if (!existsSync(join(dir, "node_modules"))) symlinkSync(join(REPO, "node_modules"), join(dir, "node_modules"));
   return { ...compiled(resolve(dir)), label: `directory ${dir} (--root)`, tag: dir };
 }
 
