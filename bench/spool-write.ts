@@ -24,7 +24,7 @@ type Sink = { write(c: Uint8Array): void | Promise<void>; close(): void | Promis
 // Each takes the file path and returns an appender; all see the same chunks.
 const STRATEGIES: Record<string, (path: string) => Promise<Sink>> = {
   "drain only (no file)": () => Promise.resolve({ write() {}, close() {} }),
-  "holdfast openSpoolFile (FileHandle.writev, 256 KiB)": (p) => openSpoolFile(p),
+  "holdfast openSpoolFile (runtime/node-common.ts)": (p) => openSpoolFile(p),
   "FileHandle.writev, 1 MiB coalesced": (p) => coalesced(p, 1024 * 1024, false),
   "FileHandle.writev, 256 KiB, next batch gathers while one writes": (p) => coalesced(p, 256 * 1024, true),
   "FileHandle.write per chunk": async (p) => {
