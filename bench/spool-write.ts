@@ -6,7 +6,7 @@
  *
  * Usage: `bun bench/spool-write.ts [--size 1g] [--runs 3] [--smol]` (`--smol`:
  * children run with Bun's smaller-heap flag). Prints a table;
- * writes nothing but its temp files, which it removes.
+ * writes nothing but its temp files (body and spool files on /dev/shm), which it removes.
  */
 /// <reference types="bun-types" />
 import { closeSync, openSync, rmSync, writevSync, writeSync } from "node:fs";
@@ -145,6 +145,8 @@ async function driver() {
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    // 1 GiB of /dev/shm is RAM: do not leave it behind.
+    rmSync(body, { force: true });
   }
   console.log(`Body ${size} bytes, ${runs} runs each, Bun ${Bun.version}${argv.includes("--smol") ? " --smol" : ""}\n`);
   console.log("| strategy | MB/s (median) | runs, s | VmHWM MB |\n| --- | ---: | --- | ---: |\n" + rows.join("\n"));
