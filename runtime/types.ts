@@ -127,6 +127,13 @@ export interface Runtime {
   canConnect(to: { host: string; port: number; socketPath?: string }, timeoutMs: number): Promise<boolean>;
   /** Creates (exclusively) and opens a spool file for appending. Throws on ENOSPC, EACCES. */
   openSpool(path: string): Promise<SpoolWriter>;
+  /**
+   * Writes a request's whole body into the existing file `path` inside the
+   * runtime, without passing chunks through JavaScript; absent where the
+   * runtime cannot. Resolves with the bytes written; rejects with the file
+   * system's error (`code` ENOSPC and the like) or when the client leaves.
+   */
+  spoolRequestBody?(req: Request, path: string): Promise<number>;
   /** Bytes available to an unprivileged writer in the file system holding `dir`. */
   freeBytes(dir: string): number;
   /** Calls `fn` on SIGINT and SIGTERM. */

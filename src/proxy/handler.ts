@@ -72,6 +72,7 @@ export function createProxyHandler(d: ProxyDeps): (req: Request, conn: ConnInfo)
         clientBodyTimeoutMs: c.clientBodyTimeoutMs,
         store: d.store,
         requestId: rec.id,
+        writeBodyToFile: d.rt.spoolRequestBody,
       });
     } catch (e) {
       release();

@@ -1,5 +1,8 @@
 import { ProxyError } from "../errors.ts";
+import { ClientGoneError, receiveIntoFile } from "./receive-native.ts";
 import type { SpoolFile, SpoolStore } from "./store.ts";
+
+export { ClientGoneError };
 
 /** A complete request body: in memory when small, else in a spool file. */
 export interface SpooledBody {
@@ -21,13 +24,8 @@ export interface ReceiveOptions {
   clientBodyTimeoutMs: number;
   store: SpoolStore;
   requestId: string;
-}
-
-/** The client went away before its body ended; logged as 499 (nginx's code). */
-export class ClientGoneError extends ProxyError {
-  constructor() {
-    super(499, "Client closed the connection before the request body ended");
-  }
+  /** The runtime's native body-to-file writer, when it has one. */
+  writeBodyToFile?: (req: Request, path: string) => Promise<number>;
 }
 
 // How often, in spooled bytes, free space is checked again for bodies of
@@ -60,6 +58,10 @@ export async function receiveBody(req: Request, o: ReceiveOptions): Promise<Spoo
     }
   }
   if (!req.body) return { size: 0, bytes: new Uint8Array(0) };
+  if (dir && o.writeBodyToFile) {
+    const path = await receiveIntoFile(req, { ...o, size: declared!, dir, write: o.writeBodyToFile });
+    return { size: declared!, path };
+  }
 
   const reader = req.body.getReader();
   let lastReadAt = Date.now();

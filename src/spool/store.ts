@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Runtime, SpoolWriter } from "../../runtime/index.ts";
 
@@ -72,10 +72,27 @@ export class SpoolStore {
 
   /** Creates the spool file for request `requestId` in `dir`. Throws on I/O errors. */
   async create(dir: string, requestId: string): Promise<SpoolFile> {
-    const path = join(dir, `holdfast-${process.pid}-${requestId}.spool`);
+    const path = this.#pathFor(dir, requestId);
     const writer = await this.#rt.openSpool(path);
     this.#live.add(path);
     return { path, writer };
+  }
+
+  /**
+   * Creates an empty spool file for request `requestId` in `dir` (exclusive,
+   * mode 0600: it holds a client's data) for the runtime to fill.
+   * @returns its path
+   * @throws on I/O errors
+   */
+  createEmpty(dir: string, requestId: string): string {
+    const path = this.#pathFor(dir, requestId);
+    closeSync(openSync(path, "wx", 0o600));
+    this.#live.add(path);
+    return path;
+  }
+
+  #pathFor(dir: string, requestId: string): string {
+    return join(dir, `holdfast-${process.pid}-${requestId}.spool`);
   }
 
   /** Unlinks a spool file; safe to call twice. */

@@ -38,6 +38,7 @@ export function holdfastCommand(target: Target): string[] {
 }
 
 const started = new Set<ChildProcess>();
+const tempDirs = new Set<string>();
 
 /** A process started by a test, with its stdout lines collected. */
 export class Proc {
@@ -100,6 +101,13 @@ export async function startUpstream(port: number | string, args: string[] = []):
   return p;
 }
 
+/** A fresh directory under /dev/shm, removed by {@link stopAll}. */
+export function tempDir(): string {
+  const d = mkdtempSync("/dev/shm/holdfast-test-");
+  tempDirs.add(d);
+  return d;
+}
+
 /** A running holdfast and its spool directory. */
 export interface Holdfast extends Proc {
   port: number;
@@ -113,7 +121,7 @@ export interface Holdfast extends Proc {
  */
 export async function startHoldfast(target: Target, flags: string[], opts: { spool?: string } = {}): Promise<Holdfast> {
   const port = await freePort();
-  const spool = opts.spool ?? mkdtempSync("/dev/shm/holdfast-test-");
+  const spool = opts.spool ?? tempDir();
   const argv = [...holdfastCommand(target), "--listen", `127.0.0.1:${port}`, "--spool", spool, ...flags];
   const p = new Proc(spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] })) as Holdfast;
   p.port = port;
@@ -123,7 +131,7 @@ export async function startHoldfast(target: Target, flags: string[], opts: { spo
   return p;
 }
 
-/** Stops every process still running (SIGKILL by PID). */
+/** Stops every process still running (SIGKILL by PID) and removes the spool directories it made. */
 export async function stopAll(): Promise<void> {
   const all = [...started];
   for (const c of all) {
@@ -132,6 +140,8 @@ export async function stopAll(): Promise<void> {
     } catch { /* gone */ }
   }
   await Promise.all(all.map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(0) : c.once("exit", r)))));
+  for (const d of tempDirs) removeDir(d);
+  tempDirs.clear();
 }
 
 /** Files left in a spool directory. */

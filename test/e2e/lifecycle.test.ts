@@ -2,8 +2,8 @@
 // in flight, and bad flags.
 import { afterAll, describe, expect, test } from "bun:test";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { curl, freePort, holdfastCommand, Proc, sleep, spoolFiles, startHoldfast, startUpstream, stopAll, TARGETS, testFile } from "./harness.ts";
+import { existsSync, writeFileSync } from "node:fs";
+import { curl, freePort, holdfastCommand, Proc, sleep, spoolFiles, startHoldfast, startUpstream, stopAll, TARGETS, tempDir, testFile } from "./harness.ts";
 
 afterAll(stopAll);
 
@@ -14,7 +14,7 @@ function deadPid(): number {
 
 describe.each(TARGETS)("lifecycle on %s", (target) => {
   test("spool files left by a killed holdfast are removed at start-up; a live process's are kept", async () => {
-    const spool = mkdtempSync("/dev/shm/holdfast-test-");
+    const spool = tempDir();
     const stale = `${spool}/holdfast-${deadPid()}-abc123.spool`;
     const live = `${spool}/holdfast-${process.pid}-def456.spool`;
     const other = `${spool}/notes.txt`;

@@ -1,0 +1,65 @@
+// A spool that fills up mid-upload (a small tmpfs this test mounts, as root)
+// and a client that leaves mid-upload: an error response or a quiet cleanup,
+// never a crash, a leftover spool file or a partial request upstream.
+import { afterAll, describe, expect, test } from "bun:test";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { curl, freePort, sleep, spoolBytes, spoolFiles, startHoldfast, startUpstream, stopAll, TARGETS, testFile } from "./harness.ts";
+
+const mounts: string[] = [];
+afterAll(async () => {
+  await stopAll();
+  for (const m of mounts) {
+    execFileSync("umount", ["-l", m]);
+    rmSync(m, { recursive: true, force: true });
+  }
+});
+
+/** A fresh 8 MiB tmpfs. */
+function smallDisk(): string {
+  const dir = mkdtempSync("/tmp/holdfast-small-");
+  execFileSync("mount", ["-t", "tmpfs", "-o", "size=8m", "tmpfs", dir]);
+  mounts.push(dir);
+  return dir;
+}
+
+const FILE = "/dev/shm/holdfast-diskfull-6m.bin";
+
+describe.each(TARGETS)("full spool disk and vanishing clients on %s", (target) => {
+  for (const framing of ["Content-Length", "chunked"] as const) {
+    test(`507 when the spool disk fills mid-upload (${framing}); the upstream sees nothing; holdfast goes on`, async () => {
+      testFile(FILE, 6 * 1024 * 1024);
+      const disk = smallDisk();
+      const upPort = await freePort();
+      const up = await startUpstream(upPort);
+      const hf = await startHoldfast(target, ["--upstream", `127.0.0.1:${upPort}`, "--spool-reserve", "0"], { spool: disk });
+      const extra = framing === "chunked" ? ["-H", "Transfer-Encoding: chunked"] : [];
+      const pending = curl([...extra, "--limit-rate", "3M", "--data-binary", `@${FILE}`, `${hf.url}/store`]);
+      for (let i = 0; i < 300 && spoolBytes(disk) < 1024 * 1024; i++) await sleep(10);
+      // Something else takes the rest of the disk while the body is coming in.
+      try {
+        writeFileSync(`${disk}/filler`, new Uint8Array(7 * 1024 * 1024));
+      } catch { /* ENOSPC: the disk is full, which is the point */ }
+      const r = await pending;
+      expect(r.status).toBe(507);
+      expect(spoolFiles(disk)).toEqual([]);
+      expect(up.lines.filter((l) => l.startsWith("{"))).toEqual([]);
+      rmSync(`${disk}/filler`, { force: true });
+      const ok = await curl(["--data-binary", "still here", `${hf.url}/store`]);
+      expect(ok.status).toBe(200);
+    }, 30_000);
+
+    test(`a client that leaves mid-upload (${framing}) leaves no spool file and no request upstream`, async () => {
+      testFile(FILE, 6 * 1024 * 1024);
+      const upPort = await freePort();
+      const up = await startUpstream(upPort);
+      const hf = await startHoldfast(target, ["--upstream", `127.0.0.1:${upPort}`]);
+      const extra = framing === "chunked" ? ["-H", "Transfer-Encoding: chunked"] : [];
+      const pending = curl([...extra, "--limit-rate", "2M", "--data-binary", `@${FILE}`, `${hf.url}/store`], 1500).catch((e) => e);
+      await pending;
+      await hf.waitLine(/"POST \/store" 499 /, 10_000);
+      expect(spoolFiles(hf.spool)).toEqual([]);
+      expect(up.lines.filter((l) => l.startsWith("{"))).toEqual([]);
+    }, 30_000);
+  }
+});
