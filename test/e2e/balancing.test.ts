@@ -75,6 +75,7 @@ describe.each(TARGETS)("upstream groups on %s", (target) => {
       for (const host of [`127.0.${n}.1`, `127.0.${n}.2`]) {
         for (let k = 0; k < 2; k++) {
           const r = await curl(["--interface", host, `${hf.url}/who`]);
+          expect(`${r.status} ${r.json ? "json" : JSON.stringify(r.body)}`).toBe("200 json");
           const s = seen.get(`127.0.${n}`) ?? new Set();
           s.add((r.json as { port: number }).port);
           seen.set(`127.0.${n}`, s);

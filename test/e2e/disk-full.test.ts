@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { curl, freePort, sleep, spoolBytes, spoolFiles, startHoldfast, startUpstream, stopAll, TARGETS, testFile } from "./harness.ts";
+import { curl, freePort, sleep, spoolBytes, spoolFiles, startHoldfast, startUpstream, stopAll, TARGETS, tempDir, testFile } from "./harness.ts";
 
 const mounts: string[] = [];
 afterAll(async () => {
@@ -26,6 +26,29 @@ function smallDisk(): string {
 const FILE = "/dev/shm/holdfast-diskfull-6m.bin";
 
 describe.each(TARGETS)("full spool disk and vanishing clients on %s", (target) => {
+  test("a body goes to the first --spool directory that keeps --spool-reserve free after it", async () => {
+    const big = "/dev/shm/holdfast-diskfull-12m.bin";
+    const sha = testFile(big, 12 * 1024 * 1024);
+    const small = smallDisk();
+    const roomy = tempDir();
+    const upPort = await freePort();
+    await startUpstream(upPort);
+    const hf = await startHoldfast(target, ["--upstream", `127.0.0.1:${upPort}`, "--spool", roomy, "--spool-reserve", "1m", "--hold", "10s"], { spool: small });
+    // At a limited rate the spool file exists long enough to be seen.
+    const pending = curl(["--limit-rate", "8M", "--data-binary", `@${big}`, `${hf.url}/store`]);
+    for (let i = 0; i < 300 && spoolFiles(roomy).length === 0; i++) await sleep(10);
+    expect(spoolFiles(roomy).length).toBe(1);
+    expect(spoolFiles(small)).toEqual([]);
+    const r = await pending;
+    expect(r.json?.sha256).toBe(sha);
+    // A body that leaves the reserve free on the first directory goes there.
+    testFile(FILE, 6 * 1024 * 1024);
+    const fits = curl(["--limit-rate", "4M", "--data-binary", `@${FILE}`, `${hf.url}/store`]);
+    for (let i = 0; i < 300 && spoolFiles(small).length === 0; i++) await sleep(10);
+    expect(spoolFiles(small).length).toBe(1);
+    expect((await fits).status).toBe(200);
+  }, 30_000);
+
   for (const framing of ["Content-Length", "chunked"] as const) {
     test(`507 when the spool disk fills mid-upload (${framing}); the upstream sees nothing; holdfast goes on`, async () => {
       testFile(FILE, 6 * 1024 * 1024);

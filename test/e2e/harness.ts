@@ -55,7 +55,8 @@ export class Proc {
       this.lines.push(...parts);
     });
     child.stderr!.on("data", (d: Buffer) => (this.stderr += d.toString()));
-    this.exited = new Promise((r) => child.on("exit", (code, sig) => {
+    // "close", not "exit": exit can come before the last stdout bytes are read.
+    this.exited = new Promise((r) => child.on("close", (code, sig) => {
       started.delete(child);
       r(code ?? (sig === "SIGKILL" ? 137 : 143));
     }));
@@ -188,7 +189,8 @@ export function curl(args: string[], timeoutMs = 120_000, stdin?: Uint8Array): P
     let err = "";
     c.stdout!.on("data", (d) => (out += d));
     c.stderr!.on("data", (d) => (err += d));
-    c.on("exit", () => {
+    // "close", not "exit": exit can come before the last stdout bytes are read.
+    c.on("close", () => {
       started.delete(c);
       const nl = out.lastIndexOf("\n");
       const timeTotal = Number(out.slice(nl + 1));
