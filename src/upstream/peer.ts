@@ -63,6 +63,9 @@ export class Peer implements PeerView {
   /** Marks a request finished, its response relayed or abandoned. */
   end(): void {
     this.inflight--;
+    // A trial abandoned before it was judged (the client left) must not keep
+    // the peer out for good.
+    this.#trialInFlight = false;
   }
 
   /**

@@ -71,6 +71,15 @@ describe("Peer passive health (max_fails, fail_timeout)", () => {
     expect(p.available(10_002)).toBe(false);
     expect(p.available(20_001)).toBe(true);
   });
+  test("a trial abandoned by its client does not keep the peer out", () => {
+    const p = new Peer(spec);
+    p.report(false, 0);
+    p.report(false, 1);
+    p.start();
+    expect(p.available(10_002)).toBe(false);
+    p.end();
+    expect(p.available(10_003)).toBe(true);
+  });
   test("failures older than fail-timeout do not add up", () => {
     const p = new Peer(spec);
     p.report(false, 0);
