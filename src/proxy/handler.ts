@@ -120,11 +120,11 @@ export function createProxyHandler(d: ProxyDeps): (req: Request, conn: ConnInfo)
         : errorResponse(e.status, e.message);
     }
     rec.heldMs = Date.now() - bodyEndedAt - (rec.attempts.at(-1)?.ms ?? 0);
-    return relayResponse(res, c.readTimeoutMs, req.method === "HEAD", (outcome, bytes) => {
+    return await relayResponse(res, c.readTimeoutMs, req.method === "HEAD", (outcome, bytes, status) => {
       rec.sentBytes = bytes;
       peerDone();
       release();
-      log(outcome === "client-gone" ? 499 : res.status);
+      log(outcome === "client-gone" ? 499 : status);
     });
   };
 }

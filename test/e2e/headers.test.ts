@@ -58,6 +58,13 @@ describe.each(TARGETS)("headers and framing on %s", (target) => {
     expect(h["x-forwarded-proto"]).toBe("http");
   });
 
+  test("a response's Content-Length reaches the client", async () => {
+    const r = await curl([`${hf.url}/echo`]);
+    expect(r.status).toBe(200);
+    expect(r.headers["content-length"]).toBe(String(Buffer.byteLength(r.body)));
+    expect(r.headers["transfer-encoding"]).toBeUndefined();
+  });
+
   test("a response status and body other than 200 are relayed as they are", async () => {
     const r = await curl([`${hf.url}/status/503`]);
     expect(r.status).toBe(503);

@@ -19,6 +19,19 @@ describe.each(TARGETS)("upstream failures on %s", (target) => {
     expect(await hf.waitLine(/"GET \/hang" 504 /)).toContain("attempts=1");
   }, 30_000);
 
+  test("an upstream that stalls mid-body: 504 for a small body not yet sent, a cut-off stream for a large one", async () => {
+    const upPort = await freePort();
+    await startUpstream(upPort);
+    const hf = await startHoldfast(target, ["--upstream", `127.0.0.1:${upPort}`, "--read-timeout", "1s"]);
+    const small = await curl([`${hf.url}/stall/100`]);
+    expect(small.status).toBe(504);
+    expect(await hf.waitLine(/"GET \/stall\/100" 504 /)).toContain("upstream_status=200");
+    const large = await curl([`${hf.url}/stall/1048576`]);
+    expect(large.status).toBe(200);
+    expect(large.body.length).toBe(524288);
+    expect(await hf.waitLine(/"GET \/stall\/1048576" 200 /)).toContain("sent=524288");
+  }, 30_000);
+
   test("502 after --hold when the upstream never comes back; the spool is emptied", async () => {
     const file = "/dev/shm/holdfast-fail-1m.bin";
     testFile(file, 1024 * 1024);
