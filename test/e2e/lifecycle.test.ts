@@ -68,6 +68,21 @@ describe.each(TARGETS)("lifecycle on %s", (target) => {
     }
   }, 60_000);
 
+  test("a start-up failure (address in use, missing offline page) names the cause and exits 1", async () => {
+    const busy = await startUpstream(await freePort());
+    const port = Number(busy.lines[0].split(" ").pop());
+    const cases: [string[], RegExp][] = [
+      [["--listen", `127.0.0.1:${port}`], /Cannot start: .*(in use|EADDRINUSE)/i],
+      [["--listen", `127.0.0.1:${await freePort()}`, "--offline-page", "/nonexistent/offline.html"], /Cannot start: .*(no such file|ENOENT|not found)/i],
+    ];
+    for (const [flags, message] of cases) {
+      const argv = [...holdfastCommand(target), "--upstream", "127.0.0.1:9", "--spool", tempDir(), ...flags];
+      const p = new Proc(spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] }));
+      expect(await p.exited).toBe(1);
+      expect(p.stderr).toMatch(message);
+    }
+  }, 30_000);
+
   test("--help lists every flag with its nginx directive; --version prints version and target", () => {
     const help = spawnSync(holdfastCommand(target)[0], [...holdfastCommand(target).slice(1), "--help"]).stdout.toString();
     for (const s of ["--listen", "--upstream", "--spool", "client_body_temp_path", "client_max_body_size", "proxy_read_timeout", "--hold"]) {
