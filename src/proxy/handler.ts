@@ -111,8 +111,14 @@ export function createProxyHandler(d: ProxyDeps): (req: Request, conn: ConnInfo)
       rec.heldMs = Date.now() - bodyEndedAt;
       release();
       if (!(e instanceof AttemptError)) {
-        log(499);
-        return errorResponse(499, "Client closed the connection", true);
+        if (req.signal.aborted) {
+          log(499);
+          return errorResponse(499, "Client closed the connection", true);
+        }
+        // A bug, not an upstream failure: say so, and still answer.
+        process.stderr.write(`holdfast: request ${rec.id}: ${(e as Error).stack ?? e}\n`);
+        log(500);
+        return errorResponse(500, "Internal error in holdfast");
       }
       log(d.offlinePage ? (c.offlineStatus ?? e.status) : e.status);
       return d.offlinePage
