@@ -52,7 +52,7 @@ export function sendWithNodeHttp(r: UpstreamRequest): Promise<Response> {
       resolve(new Response(body, { status, statusText: res.statusMessage, headers: h }));
     });
     const b = r.body;
-    if (b.kind === "file") createReadStream(b.path).on("error", (e) => req.destroy(e)).pipe(req);
+    if (b.kind === "file") createReadStream(b.path, { highWaterMark: 1 << 20 }).on("error", (e) => req.destroy(e)).pipe(req);
     else if (b.kind === "bytes") req.end(b.bytes);
     else req.end();
   });
