@@ -10,9 +10,12 @@ const HOP_BY_HOP = new Set([
 const SET_BY_PROXY = new Set(["x-forwarded-for", "x-real-ip", "x-forwarded-proto", "x-forwarded-host"]);
 
 /** The hop-by-hop header names of a message: the fixed set plus those named in `Connection`. */
-function hopByHop(h: Headers): Set<string> {
+function hopByHop(h: Headers): ReadonlySet<string> {
+  const connection = h.get("connection");
+  // Most messages name nothing but keep-alive or close: no copy per request.
+  if (!connection || /^\s*(keep-alive|close)\s*$/i.test(connection)) return HOP_BY_HOP;
   const names = new Set(HOP_BY_HOP);
-  for (const token of (h.get("connection") ?? "").split(",")) {
+  for (const token of connection.split(",")) {
     const t = token.trim().toLowerCase();
     if (t) names.add(t);
   }

@@ -9,6 +9,15 @@ export class ClientGoneError extends ProxyError {
   }
 }
 
+/**
+ * Maps a failed spool write to the client's answer.
+ * @throws {ProxyError} always: 507 when the disk is full (ENOSPC, EDQUOT), else 500
+ */
+export function spoolWriteError(e: { code?: string; message?: string }): never {
+  if (e.code === "ENOSPC" || e.code === "EDQUOT") throw new ProxyError(507, "Spool directory is full");
+  throw new ProxyError(500, `Cannot write the spool file: ${e.message}`);
+}
+
 /** Limits for {@link receiveIntoFile}. */
 export interface NativeReceive {
   /** The declared Content-Length, in bytes. */
@@ -67,8 +76,8 @@ export async function receiveIntoFile(req: Request, o: NativeReceive): Promise<s
     o.store.remove(path);
     if (e instanceof ProxyError) throw e;
     const code = (e as { code?: string }).code;
-    if (code === "ENOSPC" || code === "EDQUOT") throw new ProxyError(507, "Spool directory is full");
-    if (code && /^E[A-Z]+$/.test(code) && code !== "ECONNRESET") throw new ProxyError(500, `Cannot write the spool file: ${(e as Error).message}`);
+    // The runtime reads the socket too: only a file system error is ours.
+    if (code && /^E[A-Z]+$/.test(code) && code !== "ECONNRESET") spoolWriteError(e as Error);
     throw new ClientGoneError();
   } finally {
     clearInterval(timer);

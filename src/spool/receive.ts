@@ -1,5 +1,5 @@
 import { ProxyError } from "../errors.ts";
-import { ClientGoneError, receiveIntoFile } from "./receive-native.ts";
+import { ClientGoneError, receiveIntoFile, spoolWriteError } from "./receive-native.ts";
 import type { SpoolFile, SpoolStore } from "./store.ts";
 
 export { ClientGoneError };
@@ -155,11 +155,6 @@ function linger(reader: ReadableStreamDefaultReader<Uint8Array>): void {
     } catch { /* the client is gone: nothing left to linger for */ }
     reader.cancel().catch(() => {});
   })();
-}
-
-function spoolWriteError(e: { code?: string; message?: string }): never {
-  if (e.code === "ENOSPC" || e.code === "EDQUOT") throw new ProxyError(507, "Spool directory is full");
-  throw new ProxyError(500, `Cannot write the spool file: ${e.message}`);
 }
 
 function concat(parts: Uint8Array[], size: number): Uint8Array {
