@@ -1,5 +1,7 @@
 /// <reference types="bun-types" />
-import { canConnect, freeBytesOf, openSpoolFile, spawnChild } from "./node-common.ts";
+import { bunSockets } from "./bun-sockets.ts";
+import { nodeFiles } from "./files.ts";
+import { canConnect, spawnChild } from "./node-common.ts";
 import { tagTransportError } from "./transport-errors.ts";
 import type { Runtime, ServeOptions, Server, UpstreamRequest } from "./types.ts";
 
@@ -47,24 +49,38 @@ function serve(opts: ServeOptions): Promise<Server> {
   });
 }
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === "EPERM";
+  }
+}
+
 /** The Bun implementation of {@link Runtime}. */
 export const bunRuntime: Runtime = {
   name: "bun",
   version: Bun.version,
   args: process.argv.slice(2),
+  pid: process.pid,
+  platform: `${process.platform}-${process.arch}`,
+  processAlive,
+  stdout: (text) => void process.stdout.write(text),
+  stderr: (text) => void process.stderr.write(text),
   selfCommand: () =>
     // A compiled binary's argv[1] is its virtual entry (under /$bunfs/).
-    process.argv[1]?.startsWith("/$bunfs/") || !process.argv[1]
-      ? [process.execPath]
-      : [process.execPath, process.argv[1]],
+    process.argv[1]?.startsWith("/$bunfs/") || !process.argv[1] ? [process.execPath] : [process.execPath, process.argv[1]],
   serve,
   send,
   canConnect,
-  openSpool: openSpoolFile,
+  sockets: bunSockets,
+  files: nodeFiles,
+  openSpool: nodeFiles.openSpool,
   // Bun.write streams a request body to a file natively: measured on 1 GiB,
   // about 1.35x the throughput of a JavaScript read loop at half the peak RSS.
   spoolRequestBody: (req, path) => Bun.write(path, req),
-  freeBytes: freeBytesOf,
+  freeBytes: nodeFiles.freeBytes,
   onShutdownSignal(fn) {
     process.on("SIGINT", () => fn("SIGINT"));
     process.on("SIGTERM", () => fn("SIGTERM"));

@@ -1,4 +1,7 @@
-import { canConnect, freeBytesOf, openSpoolFile, spawnChild } from "./node-common.ts";
+import { denoSockets } from "./deno-sockets.ts";
+import process from "node:process";
+import { nodeFiles } from "./files.ts";
+import { canConnect, spawnChild } from "./node-common.ts";
 import { sendWithNodeHttp } from "./node-http-send.ts";
 import type { Runtime, ServeOptions, Server } from "./types.ts";
 
@@ -29,17 +32,36 @@ function serve(opts: ServeOptions): Promise<Server> {
   });
 }
 
+// Deno.kill has no signal 0; node:process's kill does it.
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === "EPERM";
+  }
+}
+
 /** The Deno implementation of {@link Runtime}. */
 export const denoRuntime: Runtime = {
   name: "deno",
   version: D.version.deno,
   args: [...D.args],
+  pid: D.pid,
+  // node:process names them as Bun does (x64, arm64), unlike Deno.build.arch.
+  platform: `${process.platform}-${process.arch}`,
+  processAlive,
+  // node:process's streams, as before: they write every byte, where Deno.stdout.writeSync may not.
+  stdout: (text) => void process.stdout.write(text),
+  stderr: (text) => void process.stderr.write(text),
   selfCommand: () => [D.execPath(), "run", "-A", new URL("../src/main.ts", import.meta.url).pathname],
   serve,
   send: sendWithNodeHttp,
   canConnect,
-  openSpool: openSpoolFile,
-  freeBytes: freeBytesOf,
+  sockets: denoSockets,
+  files: nodeFiles,
+  openSpool: nodeFiles.openSpool,
+  freeBytes: nodeFiles.freeBytes,
   onShutdownSignal(fn) {
     D.addSignalListener("SIGINT", () => fn("SIGINT"));
     D.addSignalListener("SIGTERM", () => fn("SIGTERM"));

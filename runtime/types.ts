@@ -8,6 +8,11 @@
  *
  * @module
  */
+import type { Files, SpoolWriter } from "./fs-types.ts";
+import type { SocketRuntime } from "./socket-types.ts";
+
+// SpoolWriter lived here first; src/ imports it from the runtime's index.
+export type { Files, FileWriter, SpoolReader, SpoolWriter } from "./fs-types.ts";
 
 /** Facts about the downstream connection that carried a request. */
 export interface ConnInfo {
@@ -85,16 +90,6 @@ export interface UpstreamRequest {
  */
 export type TransportErrorKind = "refused" | "reset";
 
-/** Appends a spool file. */
-export interface SpoolWriter {
-  /** Appends bytes; resolves once the runtime has taken them (not yet durable). */
-  write(chunk: Uint8Array): Promise<void>;
-  /** Flushes everything written and fsyncs the file, then closes it. */
-  close(): Promise<void>;
-  /** Closes without flushing; used when the body is being thrown away. */
-  abort(): Promise<void>;
-}
-
 /** A child process started by {@link Runtime.spawn}. */
 export interface Child {
   readonly pid: number;
@@ -112,6 +107,19 @@ export interface Runtime {
   readonly version: string;
   /** Command-line arguments after the program (and script) name. */
   readonly args: string[];
+  /** This process's id. */
+  readonly pid: number;
+  /** Operating system and CPU as `holdfast --version` names them, e.g. `linux-x64`, `linux-arm64`. */
+  readonly platform: string;
+  /**
+   * Whether process `pid` runs (signal 0). A process of another user that
+   * cannot be signalled (EPERM) counts as running.
+   */
+  processAlive(pid: number): boolean;
+  /** Writes `text` to stdout as it is (add the newline yourself). */
+  stdout(text: string): void;
+  /** Writes `text` to stderr as it is (add the newline yourself). */
+  stderr(text: string): void;
   /** Argument vector that starts this same program again (binary, or runtime + script). */
   selfCommand(): string[];
   /** Starts an HTTP/1.1 server. Rejects when the address cannot be bound. */
@@ -125,7 +133,14 @@ export interface Runtime {
   send(req: UpstreamRequest): Promise<Response>;
   /** Whether a connection to `host:port` (or `socketPath`) is accepted within `timeoutMs` ms (then closed). */
   canConnect(to: { host: string; port: number; socketPath?: string }, timeoutMs: number): Promise<boolean>;
-  /** Creates (exclusively) and opens a spool file for appending. Throws on ENOSPC, EACCES. */
+  /** The file system. */
+  readonly files: Files;
+  /** TCP and unix sockets: what holdfast's HTTP/1.1 engine runs on. */
+  readonly sockets: SocketRuntime;
+  /**
+   * Creates (exclusively) and opens a spool file for appending. Throws on ENOSPC, EACCES.
+   * @deprecated use `files.openSpool`
+   */
   openSpool(path: string): Promise<SpoolWriter>;
   /**
    * Writes a request's whole body into the existing file `path` inside the
@@ -134,7 +149,10 @@ export interface Runtime {
    * system's error (`code` ENOSPC and the like) or when the client leaves.
    */
   spoolRequestBody?(req: Request, path: string): Promise<number>;
-  /** Bytes available to an unprivileged writer in the file system holding `dir`. */
+  /**
+   * Bytes available to an unprivileged writer in the file system holding `dir`.
+   * @deprecated use `files.freeBytes`
+   */
   freeBytes(dir: string): number;
   /** Calls `fn` on SIGINT and SIGTERM. */
   onShutdownSignal(fn: (signal: string) => void): void;

@@ -1,6 +1,7 @@
 /**
  * Errors that end a request, each knowing the status it maps to. One place
- * ({@link errorResponse}) turns them into a response, as Caddy's proxy does.
+ * (`failToProxy` in the request lifecycle) turns them into a response and a
+ * log status, as Caddy's proxy and Pingora's `fail_to_proxy` do.
  */
 export class ProxyError extends Error {
   override name = "ProxyError";
@@ -13,35 +14,51 @@ export class ProxyError extends Error {
   }
 }
 
+/** The client went away before its response was complete; logged as 499 (nginx's code). */
+export class ClientGoneError extends ProxyError {
+  override name = "ClientGoneError";
+  constructor(message = "Client closed the connection") {
+    super(499, message);
+  }
+}
+
+/** Kinds of {@link AttemptError}. */
+export type AttemptErrorKind =
+  | "refused"
+  | "reset"
+  | "connect-timeout"
+  | "send-timeout"
+  | "read-timeout"
+  | "invalid-response";
+
 /**
  * Why an attempt to a peer failed. `retrySafe` is true when no response byte
- * came back, so sending the spooled request again cannot duplicate a response
- * the client would have seen.
+ * came back and the request can be sent again from the spool.
  */
 export class AttemptError extends Error {
   override name = "AttemptError";
   /**
-   * @param kind `refused`: nothing sent; `reset`: broke before a response head;
-   *   `connect-timeout`: no connection within --connect-timeout;
-   *   `read-timeout`: connected but no response head within --read-timeout (504)
+   * @param kind `refused`: no connection, nothing sent; `reset`: the
+   *   connection broke before a response head; `connect-timeout`: no
+   *   connection within --connect-timeout; `send-timeout`: the peer took no
+   *   request bytes for --send-timeout; `read-timeout`: no response byte for
+   *   --read-timeout (504); `invalid-response`: a malformed or oversized
+   *   response head (502, nginx "upstream sent invalid header")
    */
-  constructor(
-    readonly kind: "refused" | "reset" | "connect-timeout" | "read-timeout",
-    message: string,
-  ) {
+  constructor(readonly kind: AttemptErrorKind, message: string) {
     super(message);
   }
-  /** Whether the attempt may be replayed (every kind but a read timeout). */
+  /** Whether the attempt may be replayed (not after a read timeout or an invalid response). */
   get retrySafe(): boolean {
-    return this.kind !== "read-timeout";
+    return this.kind !== "read-timeout" && this.kind !== "invalid-response";
   }
   /** The status this maps to once holdfast gives up: 504 on timeouts, else 502. */
   get status(): number {
-    return this.kind === "read-timeout" || this.kind === "connect-timeout" ? 504 : 502;
+    return this.kind === "read-timeout" || this.kind === "connect-timeout" || this.kind === "send-timeout" ? 504 : 502;
   }
 }
 
-/** Plain-text error response; `Connection: close` when the request body may be unread. */
+/** @deprecated the Bun.serve path's error response; removed with it. */
 export function errorResponse(status: number, message: string, closeConnection = false): Response {
   const headers: Record<string, string> = { "content-type": "text/plain; charset=utf-8" };
   if (closeConnection) headers.connection = "close";

@@ -4,8 +4,6 @@
  * `holdfast demo-upstream` is the demo's sample upload server.
  * Exit status: 0 after a clean shutdown, 1 on a start-up failure, 2 on bad flags.
  */
-import { tmpdir } from "node:os";
-import { existsSync } from "node:fs";
 import { detectRuntime } from "../runtime/index.ts";
 import { helpText } from "./config/help.ts";
 import { type Command, ConfigError, parseCommandLine } from "./config/parse.ts";
@@ -14,7 +12,7 @@ import { VERSION } from "./version.ts";
 
 const rt = await detectRuntime();
 const [sub, ...rest] = rt.args;
-const print = (line: string) => process.stdout.write(line + "\n");
+const print = (line: string) => rt.stdout(line + "\n");
 
 if (sub === "demo") {
   const { runDemo } = await import("./demo/run.ts");
@@ -27,26 +25,30 @@ if (sub === "demo") {
 }
 
 async function serveFromFlags(argv: string[]) {
-  const defaultSpool = existsSync("/dev/shm") ? "/dev/shm/holdfast" : `${tmpdir()}/holdfast`;
+  const defaultSpool = rt.files.exists("/dev/shm") ? "/dev/shm/holdfast" : `${rt.files.tempDir()}/holdfast`;
   let cmd: Command;
   try {
     cmd = parseCommandLine(argv, defaultSpool);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
-    process.stderr.write(`holdfast: ${e.message}\n`);
+    rt.stderr(`holdfast: ${e.message}\n`);
     return rt.exit(2);
   }
   if (cmd.kind === "help") return print(helpText(VERSION));
-  if (cmd.kind === "version") return print(`holdfast ${VERSION} (${rt.name} ${rt.version}, ${process.platform}-${process.arch})`);
+  if (cmd.kind === "version") return print(`holdfast ${VERSION} (${rt.name} ${rt.version}, ${rt.platform})`);
   let proxy: RunningProxy;
   try {
     proxy = await startProxy(rt, cmd.config, print);
   } catch (e) {
-    process.stderr.write(`holdfast: Cannot start: ${(e as Error).message}\n`);
+    rt.stderr(`holdfast: Cannot start: ${(e as Error).message}\n`);
     return rt.exit(1);
   }
   const c = cmd.config;
-  print(`holdfast ${VERSION} listening on ${c.listen.host}:${proxy.port}, upstreams ${c.groups.map((g) => `${g.name}=${g.peers.map((p) => p.address.key).join(",")}`).join(" ")}, spool ${c.spoolDirs.join(" ")} (${rt.name} ${rt.version})`);
+  print(
+    `holdfast ${VERSION} listening on ${c.listen.host}:${proxy.port}, upstreams ${
+      c.groups.map((g) => `${g.name}=${g.peers.map((p) => p.address.key).join(",")}`).join(" ")
+    }, spool ${c.spoolDirs.join(" ")} (${rt.name} ${rt.version})`,
+  );
   let stopping = false;
   rt.onShutdownSignal(async (signal) => {
     if (stopping) return;

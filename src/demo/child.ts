@@ -1,4 +1,3 @@
-import process from "node:process";
 import type { Child, Runtime } from "../../runtime/index.ts";
 import { sleep } from "./net.ts";
 
@@ -44,11 +43,12 @@ export class DemoUpstreamProcess {
     this.state = this.#startedOnce ? "restarting" : "starting";
     this.#startedOnce = true;
     const spawnedAt = Date.now();
+    // deno-fmt-ignore: a flag and its value on one line
     const child = this.rt.spawn([
       ...this.rt.selfCommand(), "demo-upstream",
       "--port", String(this.port), "--dir", this.dir,
       // Should the demo itself be SIGKILLed, the upstream does not linger.
-      "--parent-pid", String(process.pid),
+      "--parent-pid", String(this.rt.pid),
     ]);
     this.#child = child;
     let exitCode: number | undefined;

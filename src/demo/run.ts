@@ -1,4 +1,3 @@
-import process from "node:process";
 import type { Runtime } from "../../runtime/index.ts";
 import { formatBytes } from "../config/units.ts";
 import { type RunningProxy, startProxy } from "../server.ts";
@@ -27,18 +26,20 @@ export async function runDemo(rt: Runtime, args: string[], print: (l: string) =>
     o = parseDemoArgs(args);
   } catch (e) {
     if (!(e instanceof DemoArgError)) throw e;
-    process.stderr.write(`holdfast demo: ${e.message}\n`);
+    rt.stderr(`holdfast demo: ${e.message}\n`);
     return 2;
   }
-  const ws = createWorkspace();
+  const ws = createWorkspace(rt.files);
   const interrupt = new AbortController();
   rt.onShutdownSignal((sig) => interrupt.abort(new Error(`interrupted by ${sig}`)));
   let upstream: DemoUpstreamProcess | undefined;
   let proxy: RunningProxy | undefined;
   try {
     const [upstreamPort, proxyPort] = await freePorts("127.0.0.1", 2);
-    print(`demo: uploading ${formatBytes(o.sizeBytes)} at ${formatBytes(o.rateBytesPerSecond)}/s through holdfast;` +
-      " the upstream is SIGKILLed at half and restarted 1 s after the body is sent");
+    print(
+      `demo: uploading ${formatBytes(o.sizeBytes)} at ${formatBytes(o.rateBytesPerSecond)}/s through holdfast;` +
+        " the upstream is SIGKILLed at half and restarted 1 s after the body is sent",
+    );
     upstream = new DemoUpstreamProcess(rt, upstreamPort, ws.uploads);
     const ms = await upstream.start();
     print(`demo: upstream pid ${upstream.pid} is up on 127.0.0.1:${upstreamPort} (${ms} ms after spawn)`);

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { open, rename, rm } from "node:fs/promises";
+import type { Files } from "../../runtime/index.ts";
 
 /** An upload as the demo upstream stored it; also its JSON answer. */
 export interface StoredUpload {
@@ -18,27 +18,25 @@ export interface StoredUpload {
  * @throws when the body breaks or the file cannot be written; the `.part`
  *   file is removed then
  */
-export async function storeUpload(body: ReadableStream<Uint8Array> | null, path: string): Promise<StoredUpload> {
+export async function storeUpload(files: Files, body: ReadableStream<Uint8Array> | null, path: string): Promise<StoredUpload> {
   const part = `${path}.part`;
-  const fh = await open(part, "wx", 0o600);
+  const file = await files.openWriter(part);
   const hash = createHash("sha256");
   let bytes = 0;
   try {
     if (body) {
       for await (const chunk of body) {
         hash.update(chunk);
-        for (let at = 0; at < chunk.byteLength;) {
-          at += (await fh.write(chunk, at, chunk.byteLength - at)).bytesWritten;
-        }
+        await file.write(chunk);
         bytes += chunk.byteLength;
       }
     }
-    await fh.close();
+    await file.close();
   } catch (e) {
-    await fh.close().catch(() => {});
-    await rm(part, { force: true });
+    await file.close().catch(() => {});
+    files.remove(part);
     throw e;
   }
-  await rename(part, path);
+  files.rename(part, path);
   return { bytes, sha256: hash.digest("hex"), file: path };
 }

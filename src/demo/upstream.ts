@@ -1,6 +1,4 @@
-import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import process from "node:process";
 import { parseArgs } from "node:util";
 import type { Runtime } from "../../runtime/index.ts";
 import { storeUpload } from "./store-upload.ts";
@@ -23,10 +21,10 @@ export async function runDemoUpstream(rt: Runtime, args: string[], print: (l: st
   try {
     o = parseUpstreamArgs(args);
   } catch (e) {
-    process.stderr.write(`holdfast demo-upstream: ${(e as Error).message}\n`);
+    rt.stderr(`holdfast demo-upstream: ${(e as Error).message}\n`);
     rt.exit(2);
   }
-  mkdirSync(o.dir, { recursive: true });
+  rt.files.mkdirp(o.dir, 0o777);
   let seq = 0;
   const server = await rt.serve({
     hostname: "127.0.0.1",
@@ -39,16 +37,16 @@ export async function runDemoUpstream(rt: Runtime, args: string[], print: (l: st
       // A large body may take longer than the idle timeout to arrive.
       conn.holdOpen();
       // The pid keeps names unique across restarts into the same directory.
-      const path = join(o.dir, `upload-${process.pid}-${++seq}.bin`);
+      const path = join(o.dir, `upload-${rt.pid}-${++seq}.bin`);
       try {
-        const stored = await storeUpload(req.body, path);
+        const stored = await storeUpload(rt.files, req.body, path);
         return new Response(JSON.stringify(stored), { headers: { "content-type": "application/json" } });
       } catch (e) {
         return new Response(`demo-upstream: cannot store the upload: ${(e as Error).message}\n`, { status: 500 });
       }
     },
   });
-  print(`demo-upstream: pid ${process.pid} listening on 127.0.0.1:${server.port}, storing uploads in ${o.dir}`);
+  print(`demo-upstream: pid ${rt.pid} listening on 127.0.0.1:${server.port}, storing uploads in ${o.dir}`);
   if (o.parentPid !== undefined) watchParent(rt, o.parentPid);
 }
 
@@ -77,10 +75,6 @@ function parseUpstreamArgs(argv: string[]): { port: number; dir: string; parentP
 
 function watchParent(rt: Runtime, pid: number): void {
   setInterval(() => {
-    try {
-      process.kill(pid, 0);
-    } catch (e) {
-      if ((e as { code?: string }).code !== "EPERM") rt.exit(0);
-    }
+    if (!rt.processAlive(pid)) rt.exit(0);
   }, PARENT_CHECK_MS);
 }

@@ -1,6 +1,5 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Files } from "../../runtime/index.ts";
 import { parseCommandLine } from "../config/parse.ts";
 import type { Config } from "../config/schema.ts";
 
@@ -24,22 +23,22 @@ export interface Workspace {
  * large spool file to disk could outlast the upstream's outage.
  * @throws when a directory cannot be created
  */
-export function createWorkspace(): Workspace {
-  const root = mkdtempSync(join(tmpdir(), "holdfast-demo-"));
+export function createWorkspace(files: Files): Workspace {
+  const root = files.makeTempDir(join(files.tempDir(), "holdfast-demo-"));
   const uploads = join(root, "uploads");
-  mkdirSync(uploads);
+  files.mkdirp(uploads, 0o777);
   const roots = [root];
   let spool = join(root, "spool");
-  if (existsSync("/dev/shm")) {
-    spool = mkdtempSync("/dev/shm/holdfast-demo-spool-");
+  if (files.exists("/dev/shm")) {
+    spool = files.makeTempDir("/dev/shm/holdfast-demo-spool-");
     roots.push(spool);
   }
   return {
     uploads,
     spool,
     roots,
-    remove: () => roots.forEach((d) => rmSync(d, { recursive: true, force: true })),
-    countUploads: () => readdirSync(uploads).filter((n) => n.endsWith(".bin")).length,
+    remove: () => roots.forEach((d) => files.remove(d, { recursive: true })),
+    countUploads: () => files.list(uploads).filter((n) => n.endsWith(".bin")).length,
   };
 }
 
@@ -50,6 +49,7 @@ export function createWorkspace(): Workspace {
  * @throws {ConfigError} never for valid ports
  */
 export function demoProxyConfig(proxyPort: number, upstreamPort: number, spoolDir: string): Config {
+  // deno-fmt-ignore: a flag and its value on one line
   const cmd = parseCommandLine([
     "--listen", `127.0.0.1:${proxyPort}`,
     "--upstream", `127.0.0.1:${upstreamPort}`,

@@ -1,77 +1,99 @@
 import type { PeerAddress } from "../config/address.ts";
+import { ConnectError } from "../../runtime/socket-types.ts";
 import { AttemptError } from "../errors.ts";
-import type { Runtime, UpstreamBody } from "../../runtime/index.ts";
+import type { ResponseHead } from "../http1/head.ts";
+import { Exchange, type SpoolSource, type UpstreamBody } from "../transport/exchange.ts";
+import type { PeerConnection, PeerPool } from "../transport/pool.ts";
 
-/** One try of a request against one peer. */
+/** One try of a request against one peer. Times in ms, sizes in bytes. */
 export interface AttemptInput {
   peer: PeerAddress;
+  /** The request method (RFC 9110 §9.2.2 decides what may be retried). */
   method: string;
-  /** Path and query, e.g. `/upload?x=1`. */
-  target: string;
-  headers: [string, string][];
+  /** The request head for `peer` (its address is the Host of a request that had none). */
+  headFor(peer: PeerAddress): Uint8Array;
   body: UpstreamBody;
-  /** `--keepalive`: idle connections kept per peer. */
-  keepaliveIdle: number;
-  /** `--connect-timeout`, ms. */
+  /** The keepalive pool of `peer`. */
+  poolFor(peer: PeerAddress): PeerPool;
+  openSpool(path: string): Promise<SpoolSource>;
+  /** `--connect-timeout` (nginx `proxy_connect_timeout`), measured on the real connect. */
   connectTimeoutMs: number;
-  /** `--read-timeout`, ms: longest wait for the response head once sent. */
+  /** `--read-timeout` (nginx `proxy_read_timeout`). */
   readTimeoutMs: number;
-  /** `--send-timeout`, ms: allowance for sending a spooled body. */
+  /** `--send-timeout` (nginx `proxy_send_timeout`). */
   sendTimeoutMs: number;
+  /** `--max-response-header-size` (nginx `proxy_buffer_size`). */
+  maxResponseHeadBytes: number;
+  /** Receives interim responses but 100 (103 Early Hints). */
+  onInterim(head: ResponseHead): void;
   /** Fires when the client goes away. */
   clientSignal: AbortSignal;
 }
 
+// RFC 9110 §9.2.2: methods whose repetition has the effect of one request.
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
+
 /**
- * Sends the request to one peer and resolves with the response head.
+ * Sends the request to one peer and resolves with the exchange once its
+ * final response head is in; the body is relayed with {@link Exchange.relay}.
  *
- * fetch does not say when its connection is up, so a slow attempt is
- * classified when `--connect-timeout` passes: holdfast dials the peer itself,
- * and if that dial fails too the attempt counts as a connect timeout (nothing
- * was sent: retry-safe); if the peer accepts, the attempt waits for its
- * response head up to `--read-timeout` (plus `--send-timeout` for a spooled
- * body, whose sendfile(2) progress cannot be watched), then 504.
+ * A pooled connection can be closed by the peer's own idle timeout just as
+ * holdfast reuses it. When that connection closes before any response byte,
+ * the request goes once more on a fresh connection, as nginx does with
+ * cached connections; the runtime only says that the kernel took the bytes,
+ * not that the peer read them, so after a write that retry is made only for
+ * idempotent methods (RFC 9110 §9.2.2). A connection found closed before the
+ * write is simply replaced.
  *
- * @throws {AttemptError} refused, reset, connect-timeout or read-timeout;
- *   the client signal's reason when the client left
+ * @throws {AttemptError} refused, connect-timeout, reset, send-timeout,
+ *   read-timeout, invalid-response; the client signal's reason when the client left
  */
-export async function attempt(rt: Runtime, a: AttemptInput): Promise<Response> {
-  const ctl = new AbortController();
-  const onClientGone = () => ctl.abort(a.clientSignal.reason);
-  a.clientSignal.addEventListener("abort", onClientGone, { once: true });
-  let timeout: AttemptError | undefined;
-  const fail = (e: AttemptError) => {
-    timeout ??= e;
-    ctl.abort(e);
-  };
-  const headDeadlineMs = a.readTimeoutMs + (a.body.kind === "file" ? a.sendTimeoutMs : 0);
-  const timers = [
-    setTimeout(() => fail(new AttemptError("read-timeout", `No response head from ${a.peer.origin} within ${headDeadlineMs} ms`)), headDeadlineMs),
-  ];
-  if (a.connectTimeoutMs < headDeadlineMs) {
-    timers.push(setTimeout(async () => {
-      if (!(await rt.canConnect(a.peer, a.connectTimeoutMs))) {
-        fail(new AttemptError("connect-timeout", `No connection to ${a.peer.origin} within ${a.connectTimeoutMs} ms`));
-      }
-    }, a.connectTimeoutMs));
-  }
-  try {
-    return await rt.send({
-      url: a.peer.origin + a.target,
-      socketPath: a.peer.socketPath,
-      keepaliveIdle: a.keepaliveIdle,
-      method: a.method,
-      headers: a.headers,
+export async function attempt(a: AttemptInput): Promise<Exchange> {
+  const pool = a.poolFor(a.peer);
+  let conn = pool.takeIdle() ?? await connect(pool, a);
+  for (let fresh = !conn.reused;; fresh = true) {
+    if (a.clientSignal.aborted) {
+      conn.socket.destroy();
+      throw a.clientSignal.reason;
+    }
+    const ex = new Exchange(conn, {
+      head: a.headFor(a.peer),
       body: a.body,
-      signal: ctl.signal,
+      openSpool: a.openSpool,
+      method: a.method,
+      readTimeoutMs: a.readTimeoutMs,
+      sendTimeoutMs: a.sendTimeoutMs,
+      maxHeadBytes: a.maxResponseHeadBytes,
+      onInterim: a.onInterim,
     });
+    ex.onReusable = (c) => pool.release(c);
+    const onGone = () => ex.cancel();
+    a.clientSignal.addEventListener("abort", onGone, { once: true });
+    try {
+      await ex.response();
+      return ex;
+    } catch (e) {
+      if (a.clientSignal.aborted) throw a.clientSignal.reason;
+      const stale = (e as { stale?: boolean }).stale === true;
+      if (!fresh && stale && (IDEMPOTENT.has(a.method) || !ex.wroteAny)) {
+        conn = await connect(pool, a);
+        continue;
+      }
+      throw e;
+    } finally {
+      a.clientSignal.removeEventListener("abort", onGone);
+    }
+  }
+}
+
+async function connect(pool: PeerPool, a: AttemptInput): Promise<PeerConnection> {
+  try {
+    return await pool.connect(a.connectTimeoutMs);
   } catch (e) {
-    if (timeout) throw timeout;
-    if (a.clientSignal.aborted) throw e;
-    const kind = (e as { transportKind?: "refused" | "reset" }).transportKind ?? "reset";
-    throw new AttemptError(kind, `${kind === "refused" ? "Connection refused by" : "Connection broken by"} ${a.peer.origin}: ${(e as Error).message}`);
-  } finally {
-    for (const t of timers) clearTimeout(t);
-    a.clientSignal.removeEventListener("abort", onClientGone);
+    if (!(e instanceof ConnectError)) throw e;
+    if (e.kind === "timeout") {
+      throw new AttemptError("connect-timeout", `No connection to ${a.peer.key} within --connect-timeout ${a.connectTimeoutMs} ms`);
+    }
+    throw new AttemptError("refused", `Connection refused by ${a.peer.key}`);
   }
 }

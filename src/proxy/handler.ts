@@ -1,27 +1,42 @@
 import type { Config } from "../config/schema.ts";
-import { AttemptError, errorResponse, ProxyError } from "../errors.ts";
-import { upstreamRequestHeaders } from "../headers.ts";
 import type { AccessRecord } from "../access-log.ts";
+import { AttemptError, ClientGoneError, ProxyError } from "../errors.ts";
+import { ParseError } from "../http1/errors.ts";
+import { requestFraming } from "../http1/framing.ts";
+import type { RequestHead, ResponseHead } from "../http1/head.ts";
 import type { Inflight } from "../inflight.ts";
-import { receiveBody, type SpooledBody } from "../spool/receive.ts";
+import { type ClientConnection, reasonOf, type StartRequest } from "../engine/client-conn.ts";
+import { BodyFeed } from "../engine/body-feed.ts";
+import type { SpooledBody } from "../spool/spooler.ts";
+import { Spooler } from "../spool/spooler.ts";
 import type { SpoolStore } from "../spool/store.ts";
+import type { RelayOutcome, SpoolSource, UpstreamBody } from "../transport/exchange.ts";
+import type { PeerPool } from "../transport/pool.ts";
+import type { PeerAddress } from "../config/address.ts";
 import type { Group } from "../upstream/group.ts";
-import type { ConnInfo, Runtime, UpstreamBody } from "../../runtime/index.ts";
 import { type AttemptRecord, sendWithHold } from "./hold.ts";
-import { relayResponse } from "./relay.ts";
+import { forwardHead } from "./forward-head.ts";
+import { requestFacts } from "./request-facts.ts";
+import { clientResponseHead, ownResponseHead } from "./response-head.ts";
+import { tunnel } from "./tunnel.ts";
 
 /** What the request lifecycle needs, built once at start-up. */
 export interface ProxyDeps {
-  rt: Runtime;
   config: Config;
   store: SpoolStore;
   /** The group the default route sends to. */
   group: Group;
   inflight: Inflight;
+  /** The keepalive pool of a peer. */
+  poolFor(peer: PeerAddress): PeerPool;
+  /** Opens a spool file for a replay. */
+  openSpool(path: string): Promise<SpoolSource>;
   /** The `--offline-page` contents, if one was given. */
   offlinePage?: Uint8Array;
   /** Receives each finished request (the access log). */
   onDone(record: AccessRecord): void;
+  /** Reports a bug (an unexpected exception), with its stack. */
+  onBug(id: string, error: unknown): void;
 }
 
 let counter = 0;
@@ -31,106 +46,182 @@ function newRequestId(): string {
   return Date.now().toString(36) + counter.toString(36).padStart(4, "0");
 }
 
+const ENC = new TextEncoder();
+// Responses up to this size with a Content-Length are read whole before the
+// head goes out (see the relay phase).
+const WHOLE_BODY_BYTES = 256 * 1024;
+
 /**
- * The request lifecycle, in order: receive and spool the body (413, 408, 507)
- * -> send it to a peer, holding and replaying while none can be reached ->
- * relay the response (or 502/504, or the offline page) -> remove the spool
- * file and log.
+ * The request lifecycle, in order (Pingora's phases): check the head (400,
+ * 501, 417, 413) -> receive and spool the body (413, 408, 507) -> send it to
+ * a peer, holding and replaying while none can be reached -> relay the
+ * response (or a tunnel after 101), or 502/504 and the offline page -> remove
+ * the spool file and log. {@link failToProxy} is the one place a failure
+ * becomes a status.
  */
-export function createProxyHandler(d: ProxyDeps): (req: Request, conn: ConnInfo) => Promise<Response> {
+export function createProxyHandler(d: ProxyDeps): StartRequest {
+  return (conn, head) => {
+    void handle(d, conn, head);
+  };
+}
+
+async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): Promise<void> {
   const c = d.config;
-  return async (req, conn) => {
-    const finished = d.inflight.begin();
-    const url = new URL(req.url);
-    const rec: AccessRecord = {
-      id: newRequestId(),
-      startedAt: Date.now(),
-      clientAddress: conn.clientAddress,
-      method: req.method,
-      target: url.pathname + url.search,
-      status: 0,
-      bodyBytes: 0,
-      sentBytes: 0,
-      attempts: [] as AttemptRecord[],
-      heldMs: 0,
-    };
-    let body: SpooledBody | undefined;
-    const release = () => {
-      if (body?.path) d.store.remove(body.path);
-      finished();
-    };
-    const log = (status: number) => {
-      rec.status = status;
-      d.onDone(rec);
-    };
-    // holdfast's own timers bound this request from here on.
-    conn.holdOpen();
-    try {
-      body = await receiveBody(req, {
-        bufferBytes: c.bodyBufferBytes,
-        maxBodyBytes: c.maxBodyBytes,
-        clientBodyTimeoutMs: c.clientBodyTimeoutMs,
-        store: d.store,
-        requestId: rec.id,
-        writeBodyToFile: d.rt.spoolRequestBody,
-      });
-    } catch (e) {
-      release();
-      const err = e instanceof ProxyError ? e : new ProxyError(400, String(e));
-      log(err.status);
-      // No "Connection: close": the rest of the body is being drained
-      // (lingering close), and closing now would reset the client mid-upload.
-      return errorResponse(err.status, err.message);
+  const finished = d.inflight.begin();
+  const rec: AccessRecord = {
+    id: newRequestId(),
+    startedAt: Date.now(),
+    clientAddress: conn.clientAddress,
+    method: head.method,
+    target: head.target,
+    status: 0,
+    bodyBytes: 0,
+    sentBytes: 0,
+    attempts: [] as AttemptRecord[],
+    heldMs: 0,
+  };
+  const gone = new AbortController();
+  conn.onGone = () => gone.abort(new ClientGoneError());
+  let spooler: Spooler | undefined;
+  let bodyEndedAt = Date.now();
+  // least-conn counts a peer's request until its response is relayed.
+  let peerDone: (() => void) | undefined;
+  try {
+    const facts = requestFacts(head);
+    conn.closeRequested = facts.close;
+    const framing = requestFraming(head);
+    if (facts.expect !== undefined && facts.expect !== "100-continue") throw new ProxyError(417, `Cannot meet the expectation "${facts.expect}"`);
+    const declared = framing.kind === "length" ? framing.bytes : undefined;
+    if (c.maxBodyBytes > 0 && declared !== undefined && declared > c.maxBodyBytes) {
+      throw new ProxyError(413, `Request body of ${declared} bytes is larger than --max-body ${c.maxBodyBytes}`);
+    }
+    let body: SpooledBody = { size: 0 };
+    if (framing.kind === "chunked" || (framing.kind === "length" && framing.bytes > 0)) {
+      spooler = new Spooler({ bufferBytes: c.bodyBufferBytes, maxBodyBytes: c.maxBodyBytes, store: d.store, requestId: rec.id, declared });
+      // holdfast reads the body whatever the upstream does, so it answers 100 itself (RFC 9110 §10.1.1).
+      if (facts.expect === "100-continue" && head.minor === 1) conn.sendContinue();
+      await conn.readBody(new BodyFeed(framing, spooler, c.clientBodyTimeoutMs, c.maxHeaderBytes));
+      body = await spooler.finish();
     }
     rec.bodyBytes = body.size;
-    const hasBody = req.headers.has("content-length") || req.headers.has("transfer-encoding");
+    bodyEndedAt = Date.now();
     const sendBody: UpstreamBody = body.path
       ? { kind: "file", path: body.path, size: body.size }
-      : hasBody && req.method !== "GET" && req.method !== "HEAD"
-      ? { kind: "bytes", bytes: body.bytes! }
+      : body.bytes && (body.size > 0 || framing.kind !== "none")
+      ? { kind: "bytes", bytes: body.bytes }
       : { kind: "none" };
-    const bodyEndedAt = Date.now();
-    let res: Response;
-    let peerDone = () => {};
-    try {
-      const ctx = { clientAddress: conn.clientAddress, target: rec.target, headers: req.headers };
-      const sent = await sendWithHold(d.rt, d.group, ctx, {
-        method: req.method,
-        target: rec.target,
-        headers: upstreamRequestHeaders(req.headers, { clientAddress: conn.clientAddress, proto: url.protocol.slice(0, -1) }, sendBody.kind === "none" ? undefined : body.size),
-        body: sendBody,
-        connectTimeoutMs: c.connectTimeoutMs,
-        readTimeoutMs: c.readTimeoutMs,
-        sendTimeoutMs: c.sendTimeoutMs,
-        keepaliveIdle: c.keepalive,
-        clientSignal: req.signal,
-      }, { holdMs: c.holdMs, next: c.nextUpstream, tries: c.nextUpstreamTries, timeoutMs: c.nextUpstreamTimeoutMs }, rec.attempts);
-      res = sent.response;
-      peerDone = () => sent.peer.end();
-    } catch (e) {
-      rec.heldMs = Date.now() - bodyEndedAt;
-      release();
-      if (!(e instanceof AttemptError)) {
-        if (req.signal.aborted) {
-          log(499);
-          return errorResponse(499, "Client closed the connection", true);
-        }
-        // A bug, not an upstream failure: say so, and still answer.
-        process.stderr.write(`holdfast: request ${rec.id}: ${(e as Error).stack ?? e}\n`);
-        log(500);
-        return errorResponse(500, "Internal error in holdfast");
-      }
-      log(d.offlinePage ? (c.offlineStatus ?? e.status) : e.status);
-      return d.offlinePage
-        ? new Response(d.offlinePage as Uint8Array<ArrayBuffer>, { status: c.offlineStatus ?? e.status, headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" } })
-        : errorResponse(e.status, e.message);
-    }
+    const bodyBytes = sendBody.kind === "none" ? (framing.kind === "none" ? undefined : 0) : body.size;
+    const upgrade = facts.upgrade;
+    const sent = await sendWithHold(d.group, { clientAddress: conn.clientAddress, target: head.target, headers: facts.headers }, {
+      method: head.method,
+      headFor: (peer) =>
+        forwardHead(head, { clientAddress: conn.clientAddress, proto: "http", fallbackHost: peer.socketPath ? "localhost" : peer.key, bodyBytes, upgrade }),
+      body: sendBody,
+      poolFor: d.poolFor,
+      openSpool: d.openSpool,
+      connectTimeoutMs: c.connectTimeoutMs,
+      readTimeoutMs: c.readTimeoutMs,
+      sendTimeoutMs: c.sendTimeoutMs,
+      maxResponseHeadBytes: c.maxResponseHeaderBytes,
+      onInterim: (h: ResponseHead) => {
+        if (head.minor === 1) conn.writeHead(clientResponseHead(h, { passChunked: false, keepLength: false, close: false, upgrade: false }), false);
+      },
+      clientSignal: gone.signal,
+    }, { holdMs: c.holdMs, next: c.nextUpstream, tries: c.nextUpstreamTries, timeoutMs: c.nextUpstreamTimeoutMs }, rec.attempts);
     rec.heldMs = Date.now() - bodyEndedAt - (rec.attempts.at(-1)?.ms ?? 0);
-    return await relayResponse(res, c.readTimeoutMs, req.method === "HEAD", (outcome, bytes, status) => {
-      rec.sentBytes = bytes;
-      peerDone();
-      release();
-      log(outcome === "client-gone" ? 499 : status);
-    });
-  };
+    peerDone = () => sent.peer.end();
+    const ex = sent.exchange;
+    const res = ex.head!;
+    rec.status = res.status;
+    if (res.status === 101) {
+      if (!upgrade) throw new AttemptError("invalid-response", "The peer switched protocols on a request that asked for no upgrade");
+      const totals = await tunnel(conn, ex, clientResponseHead(res, { passChunked: false, keepLength: false, close: false, upgrade: true }), c.tunnelIdleTimeoutMs);
+      rec.sentBytes = totals.down;
+      rec.bodyBytes += totals.up;
+      return;
+    }
+    const f = ex.framing;
+    const dechunk = f.kind === "chunked" && head.minor === 0;
+    const keepAlive = head.minor === 1 && !conn.lastRequest && f.kind !== "close" && !dechunk;
+    const clientHead = clientResponseHead(res, { passChunked: f.kind === "chunked" && !dechunk, keepLength: f.kind !== "chunked", close: !keepAlive, upgrade: false });
+    const onGone = () => ex.cancel("client-gone");
+    gone.signal.addEventListener("abort", onGone, { once: true });
+    let outcome: RelayOutcome;
+    if (f.kind === "length" && f.bytes > 0 && f.bytes <= WHOLE_BODY_BYTES) {
+      // A small body is read whole first (nginx proxy_buffering): head and
+      // body leave in one write, and a peer that stalls or breaks before the
+      // end still gets the client a 504 or 502 instead of a cut-off body.
+      const whole = new Uint8Array(clientHead.byteLength + f.bytes);
+      whole.set(clientHead);
+      let at = clientHead.byteLength;
+      outcome = await ex.relay({
+        write(b) {
+          whole.set(b, at);
+          at += b.byteLength;
+          return true;
+        },
+        onDrain: undefined,
+      }, false);
+      if (outcome === "read-timeout") throw new AttemptError("read-timeout", `The peer stopped sending its response body for --read-timeout ${c.readTimeoutMs} ms`);
+      if (outcome === "upstream-error") throw new AttemptError("reset", "The peer broke off its response body");
+      if (outcome === "complete") conn.writeHead(whole);
+    } else {
+      conn.writeHead(clientHead);
+      outcome = await ex.relay(conn, dechunk);
+    }
+    gone.signal.removeEventListener("abort", onGone);
+    rec.sentBytes = ex.relayed;
+    if (outcome === "complete") conn.finish(keepAlive);
+    else if (outcome === "client-gone") rec.status = 499;
+    // A body cut short must not look complete: the client sees the connection close.
+    else conn.abort();
+  } catch (e) {
+    rec.heldMs ||= rec.attempts.length ? Date.now() - bodyEndedAt : 0;
+    rec.status = failToProxy(d, conn, rec, e);
+  } finally {
+    peerDone?.();
+    if (spooler) await spooler.abort();
+    finished();
+    d.onDone(rec);
+  }
+}
+
+/**
+ * The one place where a failure becomes the client's answer and the logged
+ * status: a malformed request 400/501 (and close), an early refusal 408, 413,
+ * 417, 507 (with a lingering close), the client gone 499 (nothing sent), an
+ * upstream failure 502/504 or the offline page, a bug 500.
+ * @returns the status for the access log
+ */
+export function failToProxy(d: ProxyDeps, conn: ClientConnection, rec: AccessRecord, e: unknown): number {
+  if (e instanceof ClientGoneError || conn.closed) {
+    conn.abort();
+    return 499;
+  }
+  if (e instanceof ParseError || e instanceof ProxyError) {
+    conn.respondAndClose(e.status, reasonOf(e.status), ENC.encode(`${e.status} ${e.message}\n`));
+    return e.status;
+  }
+  if (e instanceof AttemptError) {
+    const c = d.config;
+    const status = d.offlinePage ? (c.offlineStatus ?? e.status) : e.status;
+    const body = d.offlinePage ?? ENC.encode(`${e.status} ${e.message}\n`);
+    const type = d.offlinePage ? "text/html; charset=utf-8" : "text/plain; charset=utf-8";
+    respond(conn, status, type, body, d.offlinePage ? [["Cache-Control", "no-store"]] : []);
+    rec.sentBytes = body.byteLength;
+    return status;
+  }
+  d.onBug(rec.id, e);
+  conn.respondAndClose(500, reasonOf(500), ENC.encode("500 Internal error in holdfast\n"));
+  return 500;
+}
+
+/** Sends a complete response holdfast made itself on a connection that may stay open. */
+function respond(conn: ClientConnection, status: number, type: string, body: Uint8Array, extra: [string, string][]): void {
+  const keepAlive = conn.minor === 1 && !conn.lastRequest;
+  const fields: [string, string][] = [["Content-Type", type], ["Content-Length", String(body.byteLength)], ...extra];
+  if (!keepAlive) fields.push(["Connection", "close"]);
+  conn.writeHead(ownResponseHead(status, reasonOf(status), fields));
+  conn.write(body);
+  conn.finish(keepAlive);
 }

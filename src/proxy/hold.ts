@@ -3,7 +3,7 @@ import { AttemptError } from "../errors.ts";
 import type { Group } from "../upstream/group.ts";
 import type { Peer } from "../upstream/peer.ts";
 import type { SelectContext } from "../upstream/types.ts";
-import type { Runtime } from "../../runtime/index.ts";
+import type { Exchange } from "../transport/exchange.ts";
 import { attempt, type AttemptInput } from "./attempt.ts";
 
 /** One attempt as the access log shows it (`$upstream_addr`, `$upstream_status`). */
@@ -60,13 +60,12 @@ const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"])
  * @throws the client signal's reason when the client leaves while held
  */
 export async function sendWithHold(
-  rt: Runtime,
   group: Group,
   ctx: SelectContext,
   input: Omit<AttemptInput, "peer">,
   rules: RetryRules,
   records: AttemptRecord[],
-): Promise<{ response: Response; peer: Peer }> {
+): Promise<{ exchange: Exchange; peer: Peer }> {
   const holdUntil = Date.now() + rules.holdMs;
   let deadline = holdUntil;
   const mayPassOn = IDEMPOTENT.has(input.method) || rules.next.nonIdempotent;
@@ -99,9 +98,9 @@ export async function sendWithHold(
     if (records.length === 0 && rules.timeoutMs > 0) deadline = Math.min(holdUntil, Date.now() + rules.timeoutMs);
     const started = Date.now();
     peer.start();
-    let res: Response;
+    let res: Exchange;
     try {
-      res = await attempt(rt, { ...input, peer: peer.address });
+      res = await attempt({ ...input, peer: peer.address });
     } catch (e) {
       peer.end();
       if (!(e instanceof AttemptError)) throw e;
@@ -119,24 +118,28 @@ export async function sendWithHold(
           tried.clear();
           await wait();
         }
+      } else if (e.kind === "invalid-response") {
+        // nginx's invalid_header, which holdfast does not pass on.
+        throw e;
       } else {
-        // A read timeout: the peer may still be working on it; only untried peers get it.
+        // A read or send timeout: the peer may still be working on it; only untried peers get it.
         if (!mayPassOn || !rules.next.timeout) throw e;
         tried.add(peer);
         if (!group.hasCandidate(tried)) throw e;
       }
       continue;
     }
-    records.push({ peer: peer.key, status: res.status, ms: Date.now() - started });
-    const named = rules.next.statuses.has(res.status);
+    const status = res.head!.status;
+    records.push({ peer: peer.key, status, ms: Date.now() - started });
+    const named = rules.next.statuses.has(status);
     // nginx counts a 5xx named in proxy_next_upstream as a peer failure.
-    peer.report(!(named && res.status >= 500), Date.now());
+    peer.report(!(named && status >= 500), Date.now());
     tried.add(peer);
     const passOn = named && mayPassOn && Date.now() < deadline && group.hasCandidate(tried) &&
       !(rules.tries > 0 && records.length >= rules.tries);
-    if (!passOn) return { response: res, peer };
+    if (!passOn) return { exchange: res, peer };
     peer.end();
-    await res.body?.cancel().catch(() => {});
+    res.cancel("upstream-error");
   }
 }
 

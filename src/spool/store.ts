@@ -1,4 +1,3 @@
-import { closeSync, mkdirSync, openSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Runtime, SpoolWriter } from "../../runtime/index.ts";
 
@@ -30,7 +29,7 @@ export class SpoolStore {
     this.#rt = rt;
     this.#dirs = dirs;
     this.#reserveBytes = reserveBytes;
-    for (const d of dirs) mkdirSync(d, { recursive: true, mode: 0o700 });
+    for (const d of dirs) rt.files.mkdirp(d, 0o700);
   }
 
   /**
@@ -40,13 +39,15 @@ export class SpoolStore {
    */
   removeStale(): string[] {
     const removed: string[] = [];
+    const rt = this.#rt;
     for (const dir of this.#dirs) {
-      for (const name of readdirSync(dir)) {
+      for (const name of rt.files.list(dir)) {
         const m = NAME.exec(name);
         if (!m) continue;
         const pid = Number(m[1]);
-        if (pid !== process.pid && processAlive(pid)) continue;
-        rmSync(join(dir, name), { force: true });
+        // Our own pid is stale too: a previous holdfast that had it (pid 1 in a container).
+        if (pid !== rt.pid && rt.processAlive(pid)) continue;
+        rt.files.remove(join(dir, name));
         removed.push(join(dir, name));
       }
     }
@@ -64,7 +65,7 @@ export class SpoolStore {
   /** Whether `dir` can take `bytes` more and keep the reserve. */
   hasRoom(dir: string, bytes: number): boolean {
     try {
-      return this.#rt.freeBytes(dir) - bytes >= this.#reserveBytes;
+      return this.#rt.files.freeBytes(dir) - bytes >= this.#reserveBytes;
     } catch {
       return false;
     }
@@ -73,7 +74,7 @@ export class SpoolStore {
   /** Creates the spool file for request `requestId` in `dir`. Throws on I/O errors. */
   async create(dir: string, requestId: string): Promise<SpoolFile> {
     const path = this.#pathFor(dir, requestId);
-    const writer = await this.#rt.openSpool(path);
+    const writer = await this.#rt.files.openSpool(path);
     this.#live.add(path);
     return { path, writer };
   }
@@ -86,19 +87,19 @@ export class SpoolStore {
    */
   createEmpty(dir: string, requestId: string): string {
     const path = this.#pathFor(dir, requestId);
-    closeSync(openSync(path, "wx", 0o600));
+    this.#rt.files.createExclusive(path);
     this.#live.add(path);
     return path;
   }
 
   #pathFor(dir: string, requestId: string): string {
-    return join(dir, `holdfast-${process.pid}-${requestId}.spool`);
+    return join(dir, `holdfast-${this.#rt.pid}-${requestId}.spool`);
   }
 
   /** Unlinks a spool file; safe to call twice. */
   remove(path: string): void {
     this.#live.delete(path);
-    rmSync(path, { force: true });
+    this.#rt.files.remove(path);
   }
 
   /** Unlinks every spool file this process still has (shutdown). */
@@ -109,14 +110,5 @@ export class SpoolStore {
   /** How many spool files this process holds now. */
   get liveCount(): number {
     return this.#live.size;
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as { code?: string }).code === "EPERM";
   }
 }

@@ -2,6 +2,7 @@ import type { HealthCheckSpec } from "../config/upstream-flags.ts";
 import type { Runtime } from "../../runtime/index.ts";
 import type { Group } from "./group.ts";
 import type { Peer } from "./peer.ts";
+import { Exchange } from "../transport/exchange.ts";
 
 /** A log line about a peer's health, e.g. for stdout. */
 export type HealthLog = (line: string) => void;
@@ -55,20 +56,31 @@ export class HealthChecker {
 
   async #probe(peer: Peer): Promise<boolean> {
     const a = peer.address;
+    const deadline = Date.now() + this.spec.timeoutMs;
+    let ex: Exchange | undefined;
+    const timer = setTimeout(() => ex?.cancel("read-timeout"), this.spec.timeoutMs);
     try {
-      const res = await this.rt.send({
-        url: a.origin + this.spec.path,
-        socketPath: a.socketPath,
-        method: "GET",
-        headers: [["host", a.socketPath ? "localhost" : a.key], ["user-agent", "holdfast-health-check"]],
+      const socket = await this.rt.sockets.connect(a.socketPath ? { path: a.socketPath } : { host: a.host, port: a.port }, this.spec.timeoutMs);
+      const left = Math.max(1, deadline - Date.now());
+      ex = new Exchange({ socket, uses: 0, reused: false }, {
+        head: ENC.encode(`GET ${this.spec.path} HTTP/1.1\r\nHost: ${a.socketPath ? "localhost" : a.key}\r\nUser-Agent: holdfast-health-check\r\nConnection: close\r\n\r\n`),
         body: { kind: "none" },
-        keepaliveIdle: 0,
-        signal: AbortSignal.timeout(this.spec.timeoutMs),
+        openSpool: () => Promise.reject(new Error("no body")),
+        method: "GET",
+        readTimeoutMs: left,
+        sendTimeoutMs: left,
+        maxHeadBytes: 64 * 1024,
+        onInterim() {},
       });
-      await res.body?.cancel().catch(() => {});
-      return res.status >= this.spec.statusMin && res.status <= this.spec.statusMax;
+      const head = await ex.response();
+      ex.cancel("complete");
+      return head.status >= this.spec.statusMin && head.status <= this.spec.statusMax;
     } catch {
       return false;
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
+
+const ENC = new TextEncoder();

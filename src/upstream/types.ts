@@ -21,7 +21,8 @@ export interface SelectContext {
   clientAddress: string;
   /** Path and query of the request. */
   target: string;
-  headers: Headers;
+  /** Case-insensitive lookup of a request field's first value. */
+  headers: { get(name: string): string | null };
 }
 
 /**

@@ -221,3 +221,25 @@ export function curl(args: string[], timeoutMs = 120_000, stdin?: Uint8Array): P
 export function removeDir(dir: string) {
   rmSync(dir, { recursive: true, force: true });
 }
+
+/**
+ * {@link startHoldfast}, but it fails as soon as holdfast exits before it
+ * listens (a flag it refuses, a crash at start-up) instead of after the whole
+ * wait, with its stderr in the message.
+ */
+export async function startHoldfastOrExit(target: Target, flags: string[], opts: { spool?: string } = {}): Promise<Holdfast> {
+  const port = await freePort();
+  const spool = opts.spool ?? tempDir();
+  const argv = [...holdfastCommand(target), "--listen", `127.0.0.1:${port}`, "--spool", spool, ...flags];
+  const p = new Proc(spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] })) as Holdfast;
+  p.port = port;
+  p.spool = spool;
+  p.url = `http://127.0.0.1:${port}`;
+  const exited = p.exited.then((code) => {
+    throw new Error(`holdfast exited with ${code} before listening; stderr:\n${p.stderr}`);
+  });
+  // Handled here too: once listening, a later exit is the test's business.
+  exited.catch(() => {});
+  await Promise.race([p.waitLine(/listening on/, target === "bin-arm64" ? 60_000 : 20_000), exited]);
+  return p;
+}

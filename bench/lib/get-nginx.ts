@@ -1,0 +1,75 @@
+/**
+ * The two nginx configurations of bench/get.ts: the responder every proxy
+ * forwards to (answers each GET with a 2-byte body), and nginx as the reverse
+ * proxy holdfast is compared with. Each runs in its own prefix directory.
+ */
+
+/** What both configurations share. */
+export interface GetNginxBase {
+  /** `-p` prefix: pid file, error log and temp paths live here. */
+  prefix: string;
+  listenPort: number;
+  /** Run the worker as this user (`root` when the benchmark runs as root, so it can write the prefix). */
+  user?: string;
+}
+
+// The lines every config starts with: one master (`daemon off`, so the
+// benchmark owns its PID) and one worker (holdfast is one process), and
+// every path nginx would otherwise take from its compiled-in defaults
+// (/var/lib/nginx, /var/log/nginx) kept inside the prefix.
+function head(s: GetNginxBase): string {
+  return `${s.user ? `user ${s.user};\n` : ""}daemon off;
+master_process on;
+worker_processes 1;
+pid ${s.prefix}/nginx.pid;
+error_log ${s.prefix}/error.log error;
+# 200 client connections plus as many upstream ones, with room to spare.
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${s.prefix}/client_body_temp;
+  proxy_temp_path ${s.prefix}/proxy_temp;
+  fastcgi_temp_path ${s.prefix}/fastcgi_temp;
+  uwsgi_temp_path ${s.prefix}/uwsgi_temp;
+  scgi_temp_path ${s.prefix}/scgi_temp;
+  # Keep-alive connections are never closed for their request count (the
+  # default closes one after 1000 requests): holdfast has no such cap, and
+  # wrk reconnecting every few seconds would measure connection set-up.
+  keepalive_requests 1000000;
+`;
+}
+
+/** The responder: every request gets `200 ok` (text/plain, Content-Length: 2). */
+export function responderConf(s: GetNginxBase): string {
+  return `${head(s)}  default_type text/plain;
+  server {
+    listen 127.0.0.1:${s.listenPort};
+    location / { return 200 "ok"; }
+  }
+}
+`;
+}
+
+/**
+ * nginx as the reverse proxy: a keepalive upstream over HTTP/1.1 (`keepalive
+ * 32`, holdfast's `--keepalive` default), response buffering on (nginx's
+ * default, written out so the comparison is explicit).
+ */
+export function proxyConf(s: GetNginxBase & { upstreamPort: number }): string {
+  return `${head(s)}  upstream responder {
+    server 127.0.0.1:${s.upstreamPort};
+    keepalive 32;
+    keepalive_requests 1000000;
+  }
+  server {
+    listen 127.0.0.1:${s.listenPort};
+    location / {
+      proxy_pass http://responder;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering on;
+    }
+  }
+}
+`;
+}

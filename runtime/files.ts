@@ -1,0 +1,107 @@
+// Files on node:fs, which Bun and Deno both implement (Deno with a few errors short of a `code`).
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from "node:fs";
+import { open } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import type { Files, FileWriter, SpoolReader, SpoolWriter } from "./fs-types.ts";
+import { freeBytesOf, openSpoolFile } from "./node-common.ts";
+
+// Deno's node:fs leaves some errors without a `code` ("File too large (os
+// error 27)"); these are the ones a spool meets. Linux numbers, alike on x64 and arm64.
+const CODES: Record<string, string> = { 5: "EIO", 27: "EFBIG", 28: "ENOSPC", 30: "EROFS", 122: "EDQUOT" };
+
+/** Rethrows `e` with the `code` its message names, when it has none. */
+function withCode(e: unknown): never {
+  const err = e as { code?: unknown; message?: unknown } | null;
+  if (err && typeof err === "object" && err.code === undefined && typeof err.message === "string") {
+    const code = CODES[/\(os error (\d+)\)$/.exec(err.message)?.[1] ?? ""];
+    if (code) Object.defineProperty(err, "code", { value: code, enumerable: true, configurable: true });
+  }
+  throw e;
+}
+
+async function openSpool(path: string): Promise<SpoolWriter> {
+  const w = await openSpoolFile(path).catch(withCode);
+  return {
+    write: (chunk) => w.write(chunk).catch(withCode),
+    close: () => w.close().catch(withCode),
+    abort: () => w.abort(),
+  };
+}
+
+async function openReader(path: string): Promise<SpoolReader> {
+  const fh = await open(path, "r").catch(withCode);
+  let closed = false;
+  return {
+    // Position null: read on from the file offset, so the caller's pieces follow each other.
+    read: async (into) => (await fh.read(into, 0, into.byteLength, null).catch(withCode)).bytesRead,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await fh.close();
+    },
+  };
+}
+
+async function openWriter(path: string): Promise<FileWriter> {
+  const fh = await open(path, "wx", 0o600).catch(withCode);
+  return {
+    async write(chunk) {
+      for (let at = 0; at < chunk.byteLength;) {
+        at += (await fh.write(chunk, at, chunk.byteLength - at).catch(withCode)).bytesWritten;
+      }
+    },
+    close: () => fh.close().catch(withCode),
+  };
+}
+
+function fsync(path: string): void {
+  try {
+    const fd = openSync(path, "r+");
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    withCode(e);
+  }
+}
+
+function createExclusive(path: string): void {
+  try {
+    closeSync(openSync(path, "wx", 0o600));
+  } catch (e) {
+    withCode(e);
+  }
+}
+
+/** {@link Files} on node:fs, for Bun and Deno. */
+export const nodeFiles: Files = {
+  mkdirp: (dir, mode) => void mkdirSync(dir, { recursive: true, mode }),
+  makeTempDir: (prefix) => mkdtempSync(prefix),
+  list: (dir) => readdirSync(dir),
+  remove: (path, opts) => rmSync(path, { force: true, recursive: opts?.recursive ?? false }),
+  rename: (from, to) => renameSync(from, to),
+  exists: (path) => existsSync(path),
+  readFile: (path) => readFileSync(path),
+  size: (path) => statSync(path, { throwIfNoEntry: false })?.size,
+  createExclusive,
+  openSpool,
+  openWriter,
+  openReader,
+  fsync,
+  freeBytes: freeBytesOf,
+  tempDir: () => tmpdir(),
+};

@@ -1,0 +1,109 @@
+/**
+ * Byte sockets: the part of {@link Runtime} that holdfast's own HTTP/1.1
+ * engine runs on. TCP and unix sockets, on Bun (`Bun.listen`/`Bun.connect`)
+ * and on Deno, with the same semantics on both.
+ *
+ * @module
+ */
+
+/**
+ * What a socket reports. The runtime calls these on the event loop, never
+ * re-entrantly from inside a {@link Socket} method call.
+ */
+export interface SocketEvents {
+  /**
+   * Bytes read. Ownership passes to the callee: the runtime never reuses or
+   * overwrites the array afterwards, so a subarray of it may be kept.
+   */
+  data(bytes: Uint8Array): void;
+  /**
+   * The peer shut down its sending side (a FIN): no more `data` will come.
+   * The socket stays writable (half-close, RFC 9112 §9.6 does not end the
+   * exchange); call {@link Socket.end} or {@link Socket.destroy} to close it.
+   */
+  end(): void;
+  /** Everything queued by {@link Socket.write} has been handed to the kernel, after a write returned false. */
+  drain(): void;
+  /**
+   * The socket is closed, for whatever reason; called exactly once, last.
+   * `error` is set when it broke (ECONNRESET, EPIPE, a timeout of the OS),
+   * undefined after an orderly close.
+   */
+  close(error?: Error): void;
+}
+
+/** A connected TCP or unix socket. */
+export interface Socket {
+  /** Receives this socket's events; may be replaced at any time (a pooled peer connection changes hands). */
+  events: SocketEvents;
+  /** The peer's IP address (`127.0.0.1`, `::1`), or `""` for a unix socket. */
+  readonly remoteAddress: string;
+  /** The peer's port, 0 for a unix socket. */
+  readonly remotePort: number;
+  /**
+   * Queues `bytes` for sending (the array must not be changed afterwards).
+   * @returns false when more than the high-water mark (64 KiB) is now queued
+   *   in user space: the caller should stop producing until `drain`.
+   *   Writing on a closed socket does nothing and returns false.
+   */
+  write(bytes: Uint8Array): boolean;
+  /** Bytes queued in user space and not yet taken by the kernel. */
+  readonly bufferedBytes: number;
+  /** Half-close: sends a FIN once queued bytes are flushed; reading goes on. */
+  shutdown(): void;
+  /** Flushes queued bytes, then closes both directions; `close` follows. */
+  end(): void;
+  /** Closes at once, dropping queued bytes; `close` follows (without an error). */
+  destroy(): void;
+  /** Stops reading (the kernel's buffers then push back on the peer). */
+  pause(): void;
+  /** Starts reading again after {@link pause}. */
+  resume(): void;
+  /** Whether `close` has been reported (or destroy/end has begun). */
+  readonly closed: boolean;
+}
+
+/** Where to listen or connect: a TCP host and port, or a unix socket path. */
+export type SocketAddress = { host: string; port: number } | { path: string };
+
+/** A listening socket. */
+export interface Listener {
+  /** The bound TCP port (the one chosen when 0 was asked), 0 for a unix socket. */
+  readonly port: number;
+  /** Stops accepting; connections already accepted go on. */
+  close(): void;
+}
+
+/** Options for {@link SocketRuntime.listen}. */
+export interface ListenOptions {
+  /** SO_REUSEPORT, so several processes can share the port (a later `--workers`). */
+  reusePort?: boolean;
+}
+
+/** Why a connect failed. `refused`: nothing reached the peer; `timeout`: no connection within the time given. */
+export class ConnectError extends Error {
+  override name = "ConnectError";
+  /**
+   * @param kind `refused` (ECONNREFUSED, ENOENT for a unix path, unreachable,
+   *   unresolvable) or `timeout`
+   */
+  constructor(readonly kind: "refused" | "timeout", message: string) {
+    super(message);
+  }
+}
+
+/** Socket operations a runtime provides. */
+export interface SocketRuntime {
+  /**
+   * Listens on `addr` and calls `onAccept` for each new connection, with
+   * TCP_NODELAY set; the callee sets `socket.events` before returning.
+   * Rejects when the address cannot be bound (EADDRINUSE, EACCES).
+   */
+  listen(addr: SocketAddress, onAccept: (socket: Socket) => void, opts?: ListenOptions): Promise<Listener>;
+  /**
+   * Connects to `addr` with TCP_NODELAY set, within `timeoutMs` ms.
+   * `events` starts as no-ops: set it before the next turn of the event loop.
+   * @throws {ConnectError} refused or timeout
+   */
+  connect(addr: SocketAddress, timeoutMs: number): Promise<Socket>;
+}

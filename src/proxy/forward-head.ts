@@ -1,0 +1,98 @@
+import { ascii, fieldValue, type Head, type RequestHead } from "../http1/head.ts";
+import { HeadWriter } from "../http1/writer.ts";
+import { connectionTokens, isHopByHop, SET_BY_PROXY } from "./hop-by-hop.ts";
+
+/** What holdfast adds to the request it forwards (nginx's `proxy_set_header` recipe). */
+export interface ForwardFacts {
+  /** The client's IP address (`$remote_addr`). */
+  clientAddress: string;
+  /** `http` or `https`: the scheme the client used (`$scheme`). */
+  proto: string;
+  /** Host for the peer when the client sent none (HTTP/1.0) or an absolute-form target named one. */
+  fallbackHost: string;
+  /** The de-chunked body's length in bytes; undefined when the request has no body. */
+  bodyBytes: number | undefined;
+  /** Forward `Connection: upgrade` and `Upgrade` (a WebSocket handshake). */
+  upgrade: boolean;
+}
+
+const CRLF = ascii("\r\n");
+// One writer for every head: finish() hands out an exact copy and resets it.
+const WRITER = new HeadWriter();
+const HTTP11 = ascii(" HTTP/1.1\r\n");
+
+/**
+ * The request head holdfast sends to a peer. It changes only what a proxy
+ * must: the request line says HTTP/1.1 (holdfast keeps peer connections
+ * alive); hop-by-hop fields (RFC 9110 §7.6.1: the fixed set and every field
+ * named in `Connection`) are dropped, except `Connection: upgrade` and
+ * `Upgrade` for a handshake (Caddy forwards them, nginx with
+ * `proxy_set_header`); `Expect` is dropped (holdfast answered it);
+ * `Content-Length` is the spooled body's (a de-chunked body is sent with its
+ * length, RFC 9112 §6.2); `X-Forwarded-For` is appended and `X-Real-IP`,
+ * `X-Forwarded-Proto`, `X-Forwarded-Host` set. Every other field line is
+ * copied byte for byte, in order, with its name's case.
+ *
+ * An absolute-form target (RFC 9112 §3.2.2) is sent in origin form, with the
+ * target's authority as `Host`.
+ *
+ * @returns the head's bytes, ending with the empty line
+ */
+export function forwardHead(h: RequestHead, f: ForwardFacts): Uint8Array {
+  const named = connectionTokens(h);
+  const w = WRITER;
+  let target = h.target;
+  let hostOverride: string | undefined;
+  if (target.charCodeAt(0) !== 47 /* / */ && target !== "*") {
+    const abs = splitAbsolute(target);
+    if (abs) {
+      target = abs.path;
+      hostOverride = abs.authority;
+    }
+  }
+  w.ascii(h.method).ascii(" ");
+  if (target === h.target) w.bytes(h.buf.subarray(h.targetStart, h.targetEnd));
+  else w.ascii(target);
+  w.bytes(HTTP11);
+  let host: string | undefined;
+  let priorFor: string | undefined;
+  const fields = h.fields;
+  for (let i = 0; i < h.count; i++) {
+    const ns = fields[4 * i], ne = fields[4 * i + 1];
+    const kind = isHopByHop(h.buf, ns, ne, named);
+    if (kind === SET_BY_PROXY.host) {
+      host ??= fieldValue(h, i);
+      if (hostOverride !== undefined) continue;
+    } else if (kind === SET_BY_PROXY.forwardedFor) {
+      priorFor = priorFor === undefined ? fieldValue(h, i) : `${priorFor}, ${fieldValue(h, i)}`;
+      continue;
+    } else if (kind === SET_BY_PROXY.upgrade) {
+      if (!f.upgrade) continue;
+    } else if (kind !== SET_BY_PROXY.keep) continue;
+    w.bytes(h.buf.subarray(ns, fields[4 * i + 3])).bytes(CRLF);
+  }
+  if (hostOverride !== undefined) w.ascii("Host: ").ascii(hostOverride).bytes(CRLF);
+  else if (host === undefined) w.ascii("Host: ").ascii(f.fallbackHost).bytes(CRLF);
+  if (f.upgrade) w.ascii("Connection: upgrade").bytes(CRLF);
+  w.ascii("X-Forwarded-For: ").ascii(priorFor === undefined ? f.clientAddress : `${priorFor}, ${f.clientAddress}`).bytes(CRLF);
+  w.ascii("X-Real-IP: ").ascii(f.clientAddress).bytes(CRLF);
+  w.ascii("X-Forwarded-Proto: ").ascii(f.proto).bytes(CRLF);
+  const xfh = hostOverride ?? host;
+  if (xfh !== undefined) w.ascii("X-Forwarded-Host: ").ascii(xfh).bytes(CRLF);
+  if (f.bodyBytes !== undefined) w.ascii("Content-Length: ").ascii(String(f.bodyBytes)).bytes(CRLF);
+  return w.bytes(CRLF).finish();
+}
+
+/** `http://host:port/path?q` -> authority and origin-form path; undefined when not absolute-form. */
+function splitAbsolute(target: string): { authority: string; path: string } | undefined {
+  const m = /^https?:\/\/([^/?#]*)([^#]*)/i.exec(target);
+  if (!m || !m[1]) return undefined;
+  const path = m[2] || "/";
+  return { authority: m[1], path: path.startsWith("/") ? path : `/${path}` };
+}
+
+/** Whether a head's `Connection` names `token` (lowercase), e.g. `close`, `upgrade`. */
+export function connectionHas(h: Head, token: string): boolean {
+  const t = connectionTokens(h);
+  return t !== undefined && t.has(token);
+}

@@ -1,0 +1,63 @@
+import { ascii, type ResponseHead } from "../http1/head.ts";
+import { HeadWriter } from "../http1/writer.ts";
+import { connectionTokens, isHopByHop, RESPONSE_TABLE, SET_BY_PROXY } from "./hop-by-hop.ts";
+
+/** How the client's copy of a response is framed. */
+export interface ClientFraming {
+  /** Keep the peer's `Transfer-Encoding` (the body is relayed exactly as received, chunked). */
+  passChunked: boolean;
+  /** Keep the peer's `Content-Length`. */
+  keepLength: boolean;
+  /** Say `Connection: close`: holdfast closes the client connection after this response. */
+  close: boolean;
+  /** A 101: forward `Upgrade` and say `Connection: upgrade`. */
+  upgrade: boolean;
+}
+
+const CRLF = ascii("\r\n");
+// One writer for every head: finish() hands out an exact copy and resets it.
+const WRITER = new HeadWriter();
+const HTTP11 = ascii("HTTP/1.1 ");
+
+/**
+ * The response head holdfast sends to the client for a peer's response:
+ * `HTTP/1.1`, the peer's status code and reason phrase as received, every
+ * field line byte for byte except the hop-by-hop ones (RFC 9110 §7.6.1 and
+ * those named in `Connection`), whose framing holdfast decides itself
+ * (`Content-Length` and `Transfer-Encoding` per {@link ClientFraming}).
+ *
+ * @returns the head's bytes, ending with the empty line
+ */
+export function clientResponseHead(h: ResponseHead, f: ClientFraming): Uint8Array {
+  const named = connectionTokens(h);
+  const w = WRITER.bytes(HTTP11);
+  // The status code and reason are copied as received (3 digits, SP, reason).
+  const codeStart = h.reasonStart - 4 >= 0 && h.buf[h.reasonStart - 1] === 32 ? h.reasonStart - 4 : -1;
+  if (codeStart >= 0) w.bytes(h.buf.subarray(codeStart, h.reasonEnd));
+  else w.ascii(`${h.status} `).bytes(h.buf.subarray(h.reasonStart, h.reasonEnd));
+  w.bytes(CRLF);
+  const fields = h.fields;
+  for (let i = 0; i < h.count; i++) {
+    const ns = fields[4 * i], ne = fields[4 * i + 1];
+    const kind = isHopByHop(h.buf, ns, ne, named, RESPONSE_TABLE);
+    if (kind === SET_BY_PROXY.keep || kind === SET_BY_PROXY.host || kind === SET_BY_PROXY.forwardedFor) {
+      w.bytes(h.buf.subarray(ns, fields[4 * i + 3])).bytes(CRLF);
+    } else if (
+      (kind === SET_BY_PROXY.transferEncoding && f.passChunked) ||
+      (kind === SET_BY_PROXY.contentLength && f.keepLength) ||
+      (kind === SET_BY_PROXY.upgrade && f.upgrade)
+    ) {
+      w.bytes(h.buf.subarray(ns, fields[4 * i + 3])).bytes(CRLF);
+    }
+  }
+  if (f.upgrade) w.ascii("Connection: upgrade").bytes(CRLF);
+  else if (f.close) w.ascii("Connection: close").bytes(CRLF);
+  return w.bytes(CRLF).finish();
+}
+
+/** Status line and fields of a response holdfast makes itself (errors, 100, the offline page). */
+export function ownResponseHead(status: number, reason: string, fields: [string, string][]): Uint8Array {
+  const w = WRITER.ascii(`HTTP/1.1 ${status} ${reason}`).bytes(CRLF);
+  for (const [k, v] of fields) w.ascii(k).ascii(": ").ascii(v).bytes(CRLF);
+  return w.bytes(CRLF).finish();
+}

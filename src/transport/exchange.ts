@@ -1,0 +1,368 @@
+import type { SocketEvents } from "../../runtime/socket-types.ts";
+import { ChunkedDecoder } from "../http1/chunked.ts";
+import { ParseError } from "../http1/errors.ts";
+import { type Framing, responseFraming } from "../http1/framing.ts";
+import { type ResponseHead } from "../http1/head.ts";
+import { parseResponseHead } from "../http1/parse-response.ts";
+import { connectionHas } from "../proxy/forward-head.ts";
+import { AttemptError } from "../errors.ts";
+import { Deadline } from "../engine/deadline.ts";
+import type { PeerConnection } from "./pool.ts";
+
+/** A request body as it is sent to a peer: nothing, bytes in memory, or a spool file of a known size. */
+export type UpstreamBody =
+  | { kind: "none" }
+  | { kind: "bytes"; bytes: Uint8Array }
+  | { kind: "file"; path: string; size: number };
+
+/** Reads a spool file back from its start. */
+export interface SpoolSource {
+  /** Fills `into` from the file; 0 at the end. */
+  read(into: Uint8Array): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** One request to send on a peer connection. Times in ms, sizes in bytes. */
+export interface ExchangeInput {
+  /** The request head, from {@link forwardHead}. */
+  head: Uint8Array;
+  body: UpstreamBody;
+  /** Opens a spool file for the replay. */
+  openSpool(path: string): Promise<SpoolSource>;
+  /** The request method: a response to HEAD has no body (RFC 9112 §6.3). */
+  method: string;
+  /** `--read-timeout` (nginx `proxy_read_timeout`): between two reads, the response head included. */
+  readTimeoutMs: number;
+  /** `--send-timeout` (nginx `proxy_send_timeout`): between two writes the peer accepted. */
+  sendTimeoutMs: number;
+  /** `--max-response-header-size` (nginx `proxy_buffer_size`): 502 past it. */
+  maxHeadBytes: number;
+  /** Receives each interim response but 100 (a 103 Early Hints is forwarded). */
+  onInterim(head: ResponseHead): void;
+}
+
+/** Where a response body goes: the client connection. */
+export interface BodyTarget {
+  /** @returns false when the caller should wait for {@link onDrain} */
+  write(bytes: Uint8Array): boolean;
+  onDrain: (() => void) | undefined;
+}
+
+/** How a relayed body ended. */
+export type RelayOutcome = "complete" | "upstream-error" | "read-timeout" | "client-gone";
+
+const SEND = 0, HEAD = 1, BODY = 2, DONE = 3;
+const EMPTY = new Uint8Array(0);
+const PIECE_BYTES = 1 << 20;
+
+/**
+ * One request/response exchange on a peer connection (RFC 9112): writes the
+ * head and body with backpressure, reads the response head (bounded; 1xx
+ * interim responses handled, §15.2 of RFC 9110), then relays the body to
+ * the client as its framing says, and finally returns the connection to the
+ * keepalive pool when it can be reused.
+ */
+export class Exchange implements SocketEvents {
+  /** The final response head, once {@link response} resolved. */
+  head: ResponseHead | undefined;
+  framing: Framing = { kind: "none" };
+  /** Response bytes received so far (head included): 0 means the peer said nothing. */
+  received = 0;
+  /** Whether every request byte was handed to the socket. */
+  sent = false;
+  /** Whether any request byte was handed to the socket. */
+  wroteAny = false;
+  /** Body bytes relayed to the client. */
+  relayed = 0;
+  #phase = SEND;
+  #buf: Uint8Array = EMPTY;
+  #resolveHead!: (h: ResponseHead) => void;
+  #rejectHead!: (e: AttemptError) => void;
+  readonly #headPromise: Promise<ResponseHead>;
+  readonly #deadline: Deadline;
+  #target: BodyTarget | undefined;
+  #dechunk = false;
+  #remaining = 0;
+  #chunked: ChunkedDecoder | undefined;
+  #endRelay: ((o: RelayOutcome) => void) | undefined;
+  #reusable = true;
+  #drainWaiter: (() => void) | undefined;
+  #spool: SpoolSource | undefined;
+
+  constructor(readonly conn: PeerConnection, readonly input: ExchangeInput) {
+    this.#headPromise = new Promise((resolve, reject) => {
+      this.#resolveHead = resolve;
+      this.#rejectHead = reject;
+    });
+    this.#headPromise.catch(() => {});
+    this.#deadline = new Deadline(this.#timedOut);
+    conn.uses++;
+    conn.socket.events = this;
+  }
+
+  /**
+   * Sends the request and resolves with the final response head.
+   * @throws {AttemptError} reset (with `stale` when a reused connection
+   *   closed before any response byte), send-timeout, read-timeout,
+   *   invalid-response
+   */
+  response(): Promise<ResponseHead> {
+    if (this.conn.socket.closed) this.#fail("reset", "The pooled connection was closed before use");
+    else void this.#send();
+    return this.#headPromise;
+  }
+
+  async #send(): Promise<void> {
+    const s = this.conn.socket;
+    const b = this.input.body;
+    this.wroteAny = true;
+    this.#deadline.set(this.input.sendTimeoutMs);
+    if (b.kind === "bytes" && b.bytes.byteLength + this.input.head.byteLength <= 16384) {
+      // One write, one segment for small requests.
+      const one = new Uint8Array(this.input.head.byteLength + b.bytes.byteLength);
+      one.set(this.input.head);
+      one.set(b.bytes, this.input.head.byteLength);
+      s.write(one);
+    } else {
+      s.write(this.input.head);
+      if (b.kind === "bytes" && !(await this.#write(b.bytes))) return;
+      if (b.kind === "file") {
+        try {
+          this.#spool = await this.input.openSpool(b.path);
+          let left = b.size;
+          while (left > 0 && this.#phase === SEND) {
+            const piece = new Uint8Array(Math.min(PIECE_BYTES, left));
+            const n = await this.#spool.read(piece);
+            if (n <= 0) throw new Error(`spool file ended ${left} bytes early`);
+            left -= n;
+            if (!(await this.#write(n === piece.byteLength ? piece : piece.subarray(0, n)))) return;
+          }
+        } catch (e) {
+          if (this.#phase === SEND) this.#fail("reset", `Cannot replay the spool file: ${(e as Error).message}`);
+          return;
+        } finally {
+          this.#spool?.close().catch(() => {});
+        }
+      }
+    }
+    if (this.#phase !== SEND) return;
+    this.sent = true;
+    this.#phase = HEAD;
+    this.#deadline.set(this.input.readTimeoutMs);
+  }
+
+  /** Writes and waits for the socket to drain when it is full. @returns false when the exchange ended meanwhile */
+  async #write(bytes: Uint8Array): Promise<boolean> {
+    if (this.conn.socket.write(bytes)) return this.#phase === SEND;
+    await new Promise<void>((resolve) => (this.#drainWaiter = resolve));
+    return this.#phase === SEND;
+  }
+
+  drain(): void {
+    if (this.#phase === SEND) this.#deadline.set(this.input.sendTimeoutMs);
+    const w = this.#drainWaiter;
+    this.#drainWaiter = undefined;
+    w?.();
+  }
+
+  data(bytes: Uint8Array): void {
+    this.received += bytes.byteLength;
+    if (this.#phase === BODY) return this.#relay(bytes);
+    if (this.#phase === DONE) return;
+    this.#buf = this.#buf.byteLength === 0 ? bytes : join(this.#buf, bytes);
+    this.#parseHead();
+  }
+
+  #parseHead(): void {
+    for (;;) {
+      let h: ResponseHead | null;
+      try {
+        h = parseResponseHead(this.#buf, this.input.maxHeadBytes);
+      } catch (e) {
+        if (!(e instanceof ParseError)) throw e;
+        return this.#fail("invalid-response", `Invalid response head: ${e.message}`);
+      }
+      if (h === null) {
+        if (this.#phase === HEAD) this.#deadline.set(this.input.readTimeoutMs);
+        return;
+      }
+      this.#buf = this.#buf.subarray(h.length);
+      if (h.status >= 100 && h.status < 200 && h.status !== 101) {
+        // RFC 9110 §15.2: 100 answers an Expect holdfast already answered itself.
+        if (h.status !== 100) this.input.onInterim(h);
+        continue;
+      }
+      try {
+        this.framing = responseFraming(h, this.input.method);
+      } catch (e) {
+        return this.#fail("invalid-response", `Invalid response framing: ${(e as Error).message}`);
+      }
+      this.head = h;
+      if (this.#phase === SEND) {
+        // An early answer (e.g. 413) before the body was sent: stop sending, never reuse.
+        this.#reusable = false;
+        this.#drainWaiter?.();
+      }
+      this.#phase = BODY;
+      this.conn.socket.pause();
+      this.#deadline.clear();
+      if (h.minor === 0 || connectionHas(h, "close") || this.framing.kind === "close" || h.status === 101) this.#reusable = false;
+      return this.#resolveHead(h);
+    }
+  }
+
+  /**
+   * Relays the response body to `target`, with backpressure both ways.
+   * @param dechunk de-chunk a chunked body (an HTTP/1.0 client); else it is relayed as received
+   * @returns how the body ended; on "complete" the peer connection went back to the pool
+   */
+  relay(target: BodyTarget, dechunk: boolean): Promise<RelayOutcome> {
+    this.#target = target;
+    this.#dechunk = dechunk;
+    const f = this.framing;
+    if (f.kind === "length") this.#remaining = f.bytes;
+    if (f.kind === "chunked") this.#chunked = new ChunkedDecoder(4096, this.input.maxHeadBytes);
+    const done = new Promise<RelayOutcome>((resolve) => (this.#endRelay = resolve));
+    target.onDrain = () => {
+      if (this.#phase === BODY) this.conn.socket.resume();
+    };
+    if (f.kind === "none" || (f.kind === "length" && f.bytes === 0)) {
+      if (this.#buf.byteLength) this.#reusable = false;
+      this.#finish("complete");
+      return done;
+    }
+    this.#deadline.set(this.input.readTimeoutMs);
+    const rest = this.#buf;
+    this.#buf = EMPTY;
+    if (rest.byteLength) this.#relay(rest);
+    if (this.#phase === BODY) this.conn.socket.resume();
+    return done;
+  }
+
+  #relay(bytes: Uint8Array): void {
+    const t = this.#target;
+    if (!t) {
+      // Not relaying yet (the head is being judged): keep the bytes.
+      this.#buf = this.#buf.byteLength === 0 ? bytes : join(this.#buf, bytes);
+      return;
+    }
+    this.#deadline.set(this.input.readTimeoutMs);
+    let out = bytes;
+    let complete = false;
+    const f = this.framing;
+    if (f.kind === "length") {
+      if (bytes.byteLength >= this.#remaining) {
+        if (bytes.byteLength > this.#remaining) this.#reusable = false;
+        out = bytes.subarray(0, this.#remaining);
+        complete = true;
+      }
+      this.#remaining -= out.byteLength;
+    } else if (f.kind === "chunked") {
+      let ok = true;
+      try {
+        if (this.#dechunk) {
+          this.#chunked!.push(bytes, (d) => {
+            this.relayed += d.byteLength;
+            ok = t.write(d) && ok;
+          });
+        } else {
+          const used = this.#chunked!.push(bytes, noop);
+          if (used < bytes.byteLength) this.#reusable = false;
+          out = used === bytes.byteLength ? bytes : bytes.subarray(0, used);
+        }
+      } catch {
+        return this.#finish("upstream-error");
+      }
+      complete = this.#chunked!.done;
+      if (this.#dechunk) {
+        if (complete) return this.#finish("complete");
+        if (!ok) this.conn.socket.pause();
+        return;
+      }
+    }
+    this.relayed += out.byteLength;
+    const ok = out.byteLength === 0 || t.write(out);
+    if (complete) return this.#finish("complete");
+    if (!ok) this.conn.socket.pause();
+  }
+
+  end(): void {
+    if (this.#phase === BODY && this.#target && this.framing.kind === "close") return this.#finish("complete");
+    this.#broke();
+  }
+
+  close(error?: Error): void {
+    if (this.#phase === BODY && this.#target && this.framing.kind === "close") return this.#finish("complete");
+    this.#broke(error);
+  }
+
+  #broke(error?: Error): void {
+    if (this.#phase === DONE) return;
+    if (this.#phase === BODY) {
+      if (this.#target) return this.#finish("upstream-error");
+      this.#reusable = false;
+      return;
+    }
+    const stale = this.conn.reused && this.received === 0;
+    this.#fail("reset", `Connection ${error ? `broken (${error.message})` : "closed"} by the peer before its response head`, stale);
+  }
+
+  #timedOut = (): void => {
+    if (this.#phase === SEND) this.#fail("send-timeout", `The peer took no request bytes for --send-timeout ${this.input.sendTimeoutMs} ms`);
+    else if (this.#phase === HEAD) this.#fail("read-timeout", `No response head within --read-timeout ${this.input.readTimeoutMs} ms`);
+    else if (this.#phase === BODY && this.#target) this.#finish("read-timeout");
+  };
+
+  #fail(kind: AttemptError["kind"], message: string, stale = false): void {
+    if (this.#phase === DONE) return;
+    this.#phase = DONE;
+    this.#deadline.stop();
+    this.#drainWaiter?.();
+    this.conn.socket.destroy();
+    this.#rejectHead(Object.assign(new AttemptError(kind, message), { stale }));
+  }
+
+  #finish(outcome: RelayOutcome): void {
+    if (this.#phase === DONE) return;
+    this.#phase = DONE;
+    this.#deadline.stop();
+    if (this.#target) this.#target.onDrain = undefined;
+    const end = this.#endRelay;
+    this.#endRelay = undefined;
+    if (outcome !== "complete" || !this.#reusable) this.conn.socket.destroy();
+    else this.onReusable?.(this.conn);
+    end?.(outcome);
+  }
+
+  /** Set by the caller: receives the connection when it can go back to the keepalive pool. */
+  onReusable: ((conn: PeerConnection) => void) | undefined;
+
+  /** Abandons the exchange (the client left, or holdfast gave up): the connection closes. */
+  cancel(outcome: RelayOutcome = "client-gone"): void {
+    if (this.#phase === DONE) return;
+    this.#reusable = false;
+    if (this.#phase === BODY) return this.#finish(outcome);
+    this.#fail("reset", "Cancelled");
+  }
+
+  /**
+   * Takes the connection over after a 101 (the tunnel): no more framing.
+   * @returns bytes the peer sent after the 101 head
+   */
+  detach(): Uint8Array {
+    this.#phase = DONE;
+    this.#deadline.stop();
+    const rest = this.#buf;
+    this.#buf = EMPTY;
+    return rest;
+  }
+}
+
+function join(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.byteLength + b.byteLength);
+  out.set(a);
+  out.set(b, a.byteLength);
+  return out;
+}
+
+function noop(): void {}
