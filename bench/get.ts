@@ -235,7 +235,9 @@ async function profile(a: GetArgs, source: Source, dir: string): Promise<number>
     `JavaScript samples: ${s.samples} at ~${(s.intervalUs / 1000).toFixed(2)} ms = ~${jsMs.toFixed(0)} ms, ~${
       ((100 * jsMs) / Math.max(1, cpuMs)).toFixed(0)
     }% of the CPU time;`,
-    `  the rest ran outside any JavaScript frame (Bun's event loop, HTTP parser and fetch client in native code, syscalls, GC threads) and is not below.`,
+    `  the rest is time the sampler did not see: other threads (fetch's HTTP client thread, GC helpers) and moments it skipped.`,
+    `"(anonymous) (native)" with no caller is native work on the JavaScript thread that no JavaScript function called (Bun's event loop`,
+    `  dispatching requests to the handler, promise jobs, response writes).`,
     `self%: share of the samples with the function on top of the stack; total%: with it anywhere on the stack. "native" = a built-in (fetch, Response, ...).`,
     `full profile: ${relative(REPO, file)} (Chrome DevTools > Performance > Load profile, or speedscope.app); Bun's own summary: ${
       relative(REPO, join(WORK, `${PROFILE_NAME}.md`))

@@ -20,6 +20,8 @@ import { paths, type PathSpec, type RunningPath } from "./lib/paths.ts";
 import { fromDir, snapshot, workTree } from "./lib/source.ts";
 import { childIdentities, freePort, killIdentity, start, type Started, stop, waitForPort } from "./lib/proc.ts";
 import { renderReport, type Row, type SizeResult, verdicts } from "./lib/report.ts";
+import { GET_HEADING } from "./lib/get-report.ts";
+import { keptSection } from "./lib/sections.ts";
 import { RssSampler } from "./lib/rss.ts";
 import { mbPerSecond, median } from "./lib/stats.ts";
 
@@ -135,7 +137,8 @@ async function main(): Promise<number> {
       revision: a.sources.length ? sources.map((s) => s.label).join("; ") : revision(),
       load: [loadBefore, loadAvg()] as [string, string],
     };
-    writeFileSync(a.report, renderReport(info, results, notes));
+    // The small-GET section belongs to bench/get.ts: keep it.
+    writeFileSync(a.report, renderReport(info, results, notes) + keptSection(a.report, GET_HEADING));
     console.log(`wrote ${a.report}`);
   }
   return 0;

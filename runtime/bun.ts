@@ -2,31 +2,11 @@
 import { bunSockets } from "./bun-sockets.ts";
 import { nodeFiles } from "./files.ts";
 import { canConnect, spawnChild } from "./node-common.ts";
-import { tagTransportError } from "./transport-errors.ts";
-import type { Runtime, ServeOptions, Server, UpstreamRequest } from "./types.ts";
+import type { Runtime, ServeOptions, Server } from "./types.ts";
 
 // Bun.serve caps idleTimeout at 255 s.
 const MAX_IDLE_S = 255;
 
-function send(r: UpstreamRequest): Promise<Response> {
-  const b = r.body;
-  // A Bun.file body is sent with sendfile(2): the replay never copies the
-  // spool through JavaScript.
-  const body = b.kind === "file" ? Bun.file(b.path) : b.kind === "bytes" ? b.bytes : undefined;
-  return fetch(r.url, {
-    method: r.method,
-    headers: r.headers,
-    body: body as BodyInit | undefined,
-    redirect: "manual",
-    decompress: false,
-    signal: r.signal,
-    // Bun pools connections itself and takes no per-host cap: only "off" maps.
-    keepalive: r.keepaliveIdle > 0,
-    unix: r.socketPath,
-  }).catch((e) => {
-    throw r.signal.aborted ? r.signal.reason : tagTransportError(e);
-  });
-}
 
 function serve(opts: ServeOptions): Promise<Server> {
   const server = Bun.serve({
@@ -72,14 +52,10 @@ export const bunRuntime: Runtime = {
     // A compiled binary's argv[1] is its virtual entry (under /$bunfs/).
     process.argv[1]?.startsWith("/$bunfs/") || !process.argv[1] ? [process.execPath] : [process.execPath, process.argv[1]],
   serve,
-  send,
   canConnect,
   sockets: bunSockets,
   files: nodeFiles,
   openSpool: nodeFiles.openSpool,
-  // Bun.write streams a request body to a file natively: measured on 1 GiB,
-  // about 1.35x the throughput of a JavaScript read loop at half the peak RSS.
-  spoolRequestBody: (req, path) => Bun.write(path, req),
   freeBytes: nodeFiles.freeBytes,
   onShutdownSignal(fn) {
     process.on("SIGINT", () => fn("SIGINT"));

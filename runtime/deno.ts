@@ -2,7 +2,6 @@ import { denoSockets } from "./deno-sockets.ts";
 import process from "node:process";
 import { nodeFiles } from "./files.ts";
 import { canConnect, spawnChild } from "./node-common.ts";
-import { sendWithNodeHttp } from "./node-http-send.ts";
 import type { Runtime, ServeOptions, Server } from "./types.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -56,7 +55,6 @@ export const denoRuntime: Runtime = {
   stderr: (text) => void process.stderr.write(text),
   selfCommand: () => [D.execPath(), "run", "-A", new URL("../src/main.ts", import.meta.url).pathname],
   serve,
-  send: sendWithNodeHttp,
   canConnect,
   sockets: denoSockets,
   files: nodeFiles,

@@ -54,42 +54,6 @@ export interface Server {
   close(): Promise<void>;
 }
 
-/**
- * A request body as the upstream transport sends it: nothing, bytes held in
- * memory, or a spool file of a known size (sent zero-copy where the runtime can).
- */
-export type UpstreamBody =
-  | { kind: "none" }
-  | { kind: "bytes"; bytes: Uint8Array }
-  | { kind: "file"; path: string; size: number };
-
-/** One request to a peer, as {@link Runtime.send} takes it. */
-export interface UpstreamRequest {
-  /** Absolute URL on the peer, e.g. `http://127.0.0.1:3000/upload?x=1`. */
-  url: string;
-  /** Connect to this unix socket instead of the URL's host and port. */
-  socketPath?: string;
-  /**
-   * Idle connections to keep per peer for reuse (nginx `keepalive`); 0 closes
-   * the connection after the response.
-   */
-  keepaliveIdle: number;
-  method: string;
-  /** Header pairs to send as they are; `Host` and `Content-Length` included. */
-  headers: [string, string][];
-  body: UpstreamBody;
-  /** Aborts the attempt (a timeout, or the client going away). */
-  signal: AbortSignal;
-}
-
-/**
- * Error kinds a transport reports, normalised across runtimes.
- * - `refused`: the connection was never established; nothing was sent.
- * - `reset`: the connection broke before a response header arrived; part of
- *   the request may have reached the peer.
- */
-export type TransportErrorKind = "refused" | "reset";
-
 /** A child process started by {@link Runtime.spawn}. */
 export interface Child {
   readonly pid: number;
@@ -124,13 +88,6 @@ export interface Runtime {
   selfCommand(): string[];
   /** Starts an HTTP/1.1 server. Rejects when the address cannot be bound. */
   serve(opts: ServeOptions): Promise<Server>;
-  /**
-   * Sends one request to a peer and resolves with its response head; the body
-   * streams. Rejects with an error whose `transportKind` is a
-   * {@link TransportErrorKind} when the connection fails, or with the signal's
-   * reason when aborted.
-   */
-  send(req: UpstreamRequest): Promise<Response>;
   /** Whether a connection to `host:port` (or `socketPath`) is accepted within `timeoutMs` ms (then closed). */
   canConnect(to: { host: string; port: number; socketPath?: string }, timeoutMs: number): Promise<boolean>;
   /** The file system. */
@@ -142,13 +99,6 @@ export interface Runtime {
    * @deprecated use `files.openSpool`
    */
   openSpool(path: string): Promise<SpoolWriter>;
-  /**
-   * Writes a request's whole body into the existing file `path` inside the
-   * runtime, without passing chunks through JavaScript; absent where the
-   * runtime cannot. Resolves with the bytes written; rejects with the file
-   * system's error (`code` ENOSPC and the like) or when the client leaves.
-   */
-  spoolRequestBody?(req: Request, path: string): Promise<number>;
   /**
    * Bytes available to an unprivileged writer in the file system holding `dir`.
    * @deprecated use `files.freeBytes`

@@ -58,9 +58,3 @@ export class AttemptError extends Error {
   }
 }
 
-/** @deprecated the Bun.serve path's error response; removed with it. */
-export function errorResponse(status: number, message: string, closeConnection = false): Response {
-  const headers: Record<string, string> = { "content-type": "text/plain; charset=utf-8" };
-  if (closeConnection) headers.connection = "close";
-  return new Response(`${status} ${message}\n`, { status, headers });
-}

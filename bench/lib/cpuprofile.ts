@@ -2,12 +2,11 @@
  * Reads a `.cpuprofile` (Chrome's format, as `bun --cpu-prof` writes it) into
  * a table of functions by self samples.
  *
- * Samples are counted, not timed: JavaScriptCore's sampler only records a
- * sample while the thread runs JavaScript (or a native function called from
- * it), and the `timeDeltas` between two samples also span whatever ran
- * outside JavaScript (Bun's event loop and HTTP code, syscalls, idling).
- * Weighting by those deltas, as Bun's own `--cpu-prof-md` summary does, can
- * pin a whole idle second on one function.
+ * Samples are counted, not timed: JavaScriptCore's sampler watches only the
+ * JavaScript thread and skips moments it cannot attribute (an idle event
+ * loop, for one), so the `timeDeltas` between two samples also span what it
+ * did not see. Weighting by those deltas, as Bun's own `--cpu-prof-md`
+ * summary does, can pin a whole idle second on one function.
  */
 import { relative } from "node:path";
 

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 /**
  * What bench/get.ts runs: the nginx responder, and the targets wrk loads, each
  * in front of that responder: nginx as a reverse proxy, holdfast on Bun, on
@@ -113,6 +114,7 @@ export async function startHoldfast(name: string, cmd: string[], cwd: string, en
       "off",
       "--spool",
       spool,
+      ...sameKeepaliveRequests(cmd, cwd),
     ],
     logFd(env.dir, name),
     cwd,
@@ -148,4 +150,14 @@ export function targets(opts: { sources: Source[]; variants: Variant[]; direct: 
     }
   }
   return list;
+}
+
+/**
+ * nginx's keepalive_requests is raised to 1000000 in this benchmark, so wrk
+ * never reconnects; holdfast gets the same where its revision has the flag
+ * (`--keepalive-requests`, default 1000 as nginx's).
+ */
+function sameKeepaliveRequests(cmd: string[], cwd: string): string[] {
+  const help = spawnSync(cmd[0], [...cmd.slice(1), "--help"], { cwd, timeout: 20_000 }).stdout?.toString() ?? "";
+  return help.includes("--keepalive-requests") ? ["--keepalive-requests", "1000000"] : [];
 }

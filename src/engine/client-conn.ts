@@ -131,7 +131,12 @@ export class ClientConnection {
       case BODY:
         return this.#body!.fail(new ClientGoneError());
       case BUSY:
-        if (this.#head?.minor === 1) setTimeout(this.#probe, PROBE_DELAY_MS);
+        if (this.#head?.minor === 1) {
+          setTimeout(this.#probe, PROBE_DELAY_MS);
+          // A socket whose read side has ended may only learn of the reset
+          // from a second write (EPIPE): node:net on Deno stops reading at the FIN.
+          setTimeout(this.#probe, 2 * PROBE_DELAY_MS);
+        }
         return;
       case TUNNEL:
         this.#tunnelEnd?.();
@@ -306,7 +311,7 @@ export class ClientConnection {
       if (this.#finReceived) this.#close();
       return;
     }
-    this.#buf = this.#buf.subarray(head.length);
+    this.#buf = head.length === this.#buf.byteLength ? EMPTY : this.#buf.subarray(head.length);
     this.#head = head;
     this.#requests++;
     this.#phase = BUSY;

@@ -6,7 +6,8 @@
  * @module
  */
 import { ParseError } from "./errors.ts";
-import { COLON, CR, FIELD_VALUE, HTAB, LF, SP, TCHAR } from "./_tables.ts";
+import { valueEnd } from "./_scan-value.ts";
+import { COLON, CR, HTAB, LF, SP, TCHAR } from "./_tables.ts";
 
 /**
  * Most fields a head may hold. nginx has no count limit (only bytes); holdfast
@@ -52,9 +53,9 @@ export function scanFields(buf: Uint8Array, p: number, limit: number, fields: nu
     const nameEnd = p++;
     while (p < limit && (buf[p] === SP || buf[p] === HTAB)) p++;
     const valueStart = p;
-    while (p < limit && FIELD_VALUE[buf[p]] === 1) p++;
+    p = valueEnd(buf, p, limit);
     if (p >= limit) return FIELDS_INCOMPLETE;
-    let valueEnd = p;
+    let end = p;
     b = buf[p];
     if (b === CR) {
       if (p + 1 >= limit) return FIELDS_INCOMPLETE;
@@ -66,8 +67,8 @@ export function scanFields(buf: Uint8Array, p: number, limit: number, fields: nu
       throw new ParseError(bad, `Invalid field value: byte 0x${hex(b)} in field ${fields.length / 4 + 1}`);
     }
     // The value excludes trailing OWS (RFC 9112 §5); leading OWS was skipped above.
-    while (valueEnd > valueStart && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HTAB)) valueEnd--;
-    fields.push(nameStart, nameEnd, valueStart, valueEnd);
+    while (end > valueStart && (buf[end - 1] === SP || buf[end - 1] === HTAB)) end--;
+    fields.push(nameStart, nameEnd, valueStart, end);
   }
 }
 

@@ -7,17 +7,16 @@
  * @module
  */
 import { ParseError } from "./errors.ts";
-import { BACKSLASH, COLON, CR, DQUOTE, EQUALS, FIELD_VALUE, HEX, HTAB, LF, QDTEXT, SEMI, SP, TCHAR } from "./_tables.ts";
+import { EXT_AFTER_ITEM, EXT_CR, EXT_LF, extStep } from "./_chunk-ext.ts";
+import { COLON, CR, FIELD_VALUE, HEX, HTAB, LF, SP, TCHAR } from "./_tables.ts";
 
 // Where the decoder stands in `chunked-body = *chunk last-chunk trailer-section CRLF`.
-const SIZE_START = 0, SIZE = 1, SIZE_LF = 2; // chunk-size, then the CR of the size line
-const EXT_BWS = 3, EXT_BEFORE_NAME = 4, EXT_NAME = 5, EXT_AFTER_NAME = 6, EXT_BEFORE_VALUE = 7, EXT_VALUE = 8;
-const EXT_QUOTED = 9, EXT_QUOTED_PAIR = 10, EXT_AFTER_QUOTED = 11; // chunk-ext (§7.1.1)
-const DATA = 12, DATA_CR = 13, DATA_LF = 14; // chunk-data CRLF
-const TRAILER_START = 15, TRAILER_NAME = 16, TRAILER_VALUE = 17, TRAILER_LF = 18, END_LF = 19; // trailer-section CRLF (§7.1.2)
-const DONE = 20;
+const SIZE_START = 0, SIZE = 1, EXT = 2, SIZE_LF = 3; // chunk-size [ chunk-ext ] CRLF (extension sub-state in #ext)
+const DATA = 4, DATA_CR = 5, DATA_LF = 6; // chunk-data CRLF
+const TRAILER_START = 7, TRAILER_NAME = 8, TRAILER_VALUE = 9, TRAILER_LF = 10, END_LF = 11; // trailer-section CRLF (§7.1.2)
+const DONE = 12;
 
-// 13 hex digits hold 2^52 - 1: one more would pass Number.MAX_SAFE_INTEGER's precision.
+// 13 hex digits hold 2^52 - 1: one more could pass Number.MAX_SAFE_INTEGER.
 const MAX_SIZE_BEFORE_DIGIT = 2 ** 48;
 
 /**
@@ -28,7 +27,8 @@ const MAX_SIZE_BEFORE_DIGIT = 2 ** 48;
  * it (before `;`, around `=`). Lines end in CRLF or a bare LF (RFC 9112 §2.2 MAY).
  * The trailer section is checked with the head's field rules (token name, colon
  * right after it, no control bytes in the value, no obs-fold) and dropped: holdfast
- * forwards the decoded body with Content-Length, and RFC 9110 §6.5.1 lets a recipient discard trailers.
+ * forwards the decoded body with Content-Length, and RFC 9112 §7.1.2 lets "a recipient that
+ * removes the chunked coding" discard trailer fields.
  *
  * @example
  * ```ts
@@ -39,6 +39,7 @@ const MAX_SIZE_BEFORE_DIGIT = 2 ** 48;
  */
 export class ChunkedDecoder {
   #state = SIZE_START;
+  #ext = EXT_AFTER_ITEM;
   #size = 0; // chunk-size being read, then bytes of chunk-data left
   #lineBytes = 0;
   #trailerBytes = 0;
@@ -112,59 +113,24 @@ export class ChunkedDecoder {
 
   /** One byte of `chunk-size [ chunk-ext ] CRLF`; returns the next state. */
   #sizeLine(state: number, b: number): number {
-    const ws = b === SP || b === HTAB;
-    switch (state) {
-      case SIZE_START:
-      case SIZE:
-        if (HEX[b] !== 0) {
-          if (this.#size >= MAX_SIZE_BEFORE_DIGIT) this.#fail("chunk size over 13 hex digits");
-          this.#size = this.#size * 16 + HEX[b] - 1;
-          return SIZE;
-        }
-        if (state === SIZE_START) return this.#fail("invalid chunk size");
-        return b === SEMI ? EXT_BEFORE_NAME : ws ? EXT_BWS : this.#lineEnd(b, "invalid chunk size");
-      case EXT_BWS:
-        return ws ? EXT_BWS : b === SEMI ? EXT_BEFORE_NAME : this.#fail("invalid chunk size line");
-      case EXT_BEFORE_NAME:
-        return ws ? EXT_BEFORE_NAME : TCHAR[b] === 1 ? EXT_NAME : this.#fail("invalid chunk extension");
-      case EXT_NAME:
-        if (TCHAR[b] === 1) return EXT_NAME;
-        return ws
-          ? EXT_AFTER_NAME
-          : b === EQUALS
-          ? EXT_BEFORE_VALUE
-          : b === SEMI
-          ? EXT_BEFORE_NAME
-          : this.#lineEnd(b, "invalid chunk extension");
-      case EXT_AFTER_NAME:
-        return ws ? EXT_AFTER_NAME : b === EQUALS ? EXT_BEFORE_VALUE : b === SEMI ? EXT_BEFORE_NAME : this.#fail("invalid chunk extension");
-      case EXT_BEFORE_VALUE:
-        return ws ? EXT_BEFORE_VALUE : TCHAR[b] === 1 ? EXT_VALUE : b === DQUOTE ? EXT_QUOTED : this.#fail("invalid chunk extension");
-      case EXT_VALUE:
-        if (TCHAR[b] === 1) return EXT_VALUE;
-        return ws ? EXT_BWS : b === SEMI ? EXT_BEFORE_NAME : this.#lineEnd(b, "invalid chunk extension");
-      case EXT_QUOTED:
-        return b === DQUOTE
-          ? EXT_AFTER_QUOTED
-          : b === BACKSLASH
-          ? EXT_QUOTED_PAIR
-          : QDTEXT[b] === 1
-          ? EXT_QUOTED
-          : this.#fail("invalid chunk extension");
-      case EXT_QUOTED_PAIR:
-        // quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text ), the same bytes as a field value.
-        return FIELD_VALUE[b] === 1 ? EXT_QUOTED : this.#fail("invalid chunk extension");
-      case EXT_AFTER_QUOTED:
-        return ws ? EXT_BWS : b === SEMI ? EXT_BEFORE_NAME : this.#lineEnd(b, "invalid chunk extension");
-      default: // SIZE_LF
-        return b === LF ? this.#sizeLineDone() : this.#fail("bare CR in chunk size line");
+    if (state === SIZE_LF) return b === LF ? this.#sizeLineDone() : this.#fail("bare CR in chunk size line");
+    if (state !== EXT) {
+      if (HEX[b] !== 0) {
+        if (this.#size >= MAX_SIZE_BEFORE_DIGIT) this.#fail("chunk size over 13 hex digits");
+        this.#size = this.#size * 16 + HEX[b] - 1;
+        return SIZE;
+      }
+      if (state === SIZE_START) this.#fail("invalid chunk size");
+      this.#ext = EXT_AFTER_ITEM;
     }
-  }
-
-  /** CR or LF at a point where the size line may end; anything else is `what`. */
-  #lineEnd(b: number, what: string): number {
-    if (b === CR) return SIZE_LF;
-    return b === LF ? this.#sizeLineDone() : this.#fail(what);
+    const next = extStep(this.#ext, b);
+    if (next >= 0) {
+      this.#ext = next;
+      return EXT;
+    }
+    if (next === EXT_CR) return SIZE_LF;
+    if (next === EXT_LF) return this.#sizeLineDone();
+    return this.#fail(state === SIZE ? "invalid chunk size" : "invalid chunk size line");
   }
 
   #sizeLineDone(): number {
@@ -184,13 +150,9 @@ export class ChunkedDecoder {
       case TRAILER_NAME:
         return TCHAR[b] === 1 ? TRAILER_NAME : b === COLON ? TRAILER_VALUE : this.#fail("invalid trailer field name");
       case TRAILER_VALUE:
-        return FIELD_VALUE[b] === 1
-          ? TRAILER_VALUE
-          : b === CR
-          ? TRAILER_LF
-          : b === LF
-          ? TRAILER_START
-          : this.#fail("invalid trailer field value");
+        if (FIELD_VALUE[b] === 1) return TRAILER_VALUE;
+        if (b === CR) return TRAILER_LF;
+        return b === LF ? TRAILER_START : this.#fail("invalid trailer field value");
       case TRAILER_LF:
         return b === LF ? TRAILER_START : this.#fail("bare CR in trailer section");
       default: // END_LF

@@ -51,7 +51,7 @@ export interface ResponseHead extends Head {
  * Compute once at module load, not per request.
  *
  * @param s ASCII text; chars above U+00FF are truncated to their low byte, so pass ASCII only
- * @returns one byte per char
+ * @returns one byte per char (`s.length` bytes); never throws
  * @example
  * ```ts
  * const CONTENT_LENGTH = ascii("content-length");
@@ -68,7 +68,7 @@ export function ascii(s: string): Uint8Array {
  *
  * @param h a parsed head
  * @param i field index, 0 to `h.count - 1`
- * @returns the field name (a token, so ASCII)
+ * @returns the field name (a token, RFC 9110 §5.1, so ASCII); never throws (an index out of range gives "")
  */
 export function fieldName(h: Head, i: number): string {
   return latin1(h.buf, h.fields[4 * i], h.fields[4 * i + 1]);
@@ -81,7 +81,7 @@ export function fieldName(h: Head, i: number): string {
  *
  * @param h a parsed head
  * @param i field index, 0 to `h.count - 1`
- * @returns the value, possibly ""
+ * @returns the value, one char per byte, possibly ""; never throws
  */
 export function fieldValue(h: Head, i: number): string {
   return latin1(h.buf, h.fields[4 * i + 2], h.fields[4 * i + 3]);
@@ -93,6 +93,7 @@ export function fieldValue(h: Head, i: number): string {
  * @param h a parsed head
  * @param i field index
  * @param lower the name in lowercase ASCII bytes, from {@link ascii}
+ * @returns true on a match; never throws
  */
 export function nameIs(h: Head, i: number, lower: Uint8Array): boolean {
   const f = h.fields, buf = h.buf, start = f[4 * i];
@@ -107,7 +108,7 @@ export function nameIs(h: Head, i: number, lower: Uint8Array): boolean {
  * @param h a parsed head
  * @param lower the name in lowercase ASCII bytes, from {@link ascii}
  * @param from the field index to start at
- * @returns the field index, or -1 when there is none
+ * @returns the field index, or -1 when there is none; never throws
  */
 export function findField(h: Head, lower: Uint8Array, from = 0): number {
   for (let i = from; i < h.count; i++) if (nameIs(h, i, lower)) return i;
@@ -121,6 +122,7 @@ export function findField(h: Head, lower: Uint8Array, from = 0): number {
  * @param h a parsed head
  * @param i field index
  * @param lowerToken the token in lowercase ASCII bytes, from {@link ascii}
+ * @returns true on a match; never throws
  */
 export function valueIs(h: Head, i: number, lowerToken: Uint8Array): boolean {
   const f = h.fields, buf = h.buf, start = f[4 * i + 2];

@@ -1,5 +1,6 @@
 import type { PeerAddress } from "../config/address.ts";
 import { ConnectError } from "../../runtime/socket-types.ts";
+import type { ClientSignal } from "./gone.ts";
 import { AttemptError } from "../errors.ts";
 import type { ResponseHead } from "../http1/head.ts";
 import { Exchange, type SpoolSource, type UpstreamBody } from "../transport/exchange.ts";
@@ -27,7 +28,7 @@ export interface AttemptInput {
   /** Receives interim responses but 100 (103 Early Hints). */
   onInterim(head: ResponseHead): void;
   /** Fires when the client goes away. */
-  clientSignal: AbortSignal;
+  clientSignal: ClientSignal;
 }
 
 // RFC 9110 §9.2.2: methods whose repetition has the effect of one request.

@@ -54,33 +54,61 @@ export function forwardHead(h: RequestHead, f: ForwardFacts): Uint8Array {
   if (target === h.target) w.bytes(h.buf.subarray(h.targetStart, h.targetEnd));
   else w.ascii(target);
   w.bytes(HTTP11);
-  let host: string | undefined;
-  let priorFor: string | undefined;
+  const buf = h.buf;
   const fields = h.fields;
+  // With CRLF line ends throughout (bare LF is allowed, RFC 9112 §2.2), a run
+  // of kept field lines is copied as one slice, separators and all.
+  const crlf = linesEndInCRLF(h);
+  let runStart = -1;
+  let hostAt = -1;
+  let priorFor: string | undefined;
   for (let i = 0; i < h.count; i++) {
-    const ns = fields[4 * i], ne = fields[4 * i + 1];
-    const kind = isHopByHop(h.buf, ns, ne, named);
+    const ns = fields[4 * i];
+    const kind = isHopByHop(buf, ns, fields[4 * i + 1], named);
+    let keep = kind === SET_BY_PROXY.keep;
     if (kind === SET_BY_PROXY.host) {
-      host ??= fieldValue(h, i);
-      if (hostOverride !== undefined) continue;
+      if (hostAt < 0) hostAt = i;
+      keep = hostOverride === undefined;
     } else if (kind === SET_BY_PROXY.forwardedFor) {
       priorFor = priorFor === undefined ? fieldValue(h, i) : `${priorFor}, ${fieldValue(h, i)}`;
-      continue;
-    } else if (kind === SET_BY_PROXY.upgrade) {
-      if (!f.upgrade) continue;
-    } else if (kind !== SET_BY_PROXY.keep) continue;
-    w.bytes(h.buf.subarray(ns, fields[4 * i + 3])).bytes(CRLF);
+    } else if (kind === SET_BY_PROXY.upgrade) keep = f.upgrade;
+    if (!crlf) {
+      if (keep) w.bytes(buf.subarray(ns, fields[4 * i + 3])).bytes(CRLF);
+    } else if (keep) {
+      if (runStart < 0) runStart = ns;
+    } else if (runStart >= 0) {
+      w.bytes(buf.subarray(runStart, ns));
+      runStart = -1;
+    }
   }
+  // The last field line's CRLF ends 2 bytes before the head does.
+  if (runStart >= 0) w.bytes(buf.subarray(runStart, h.length - 2));
   if (hostOverride !== undefined) w.ascii("Host: ").ascii(hostOverride).bytes(CRLF);
-  else if (host === undefined) w.ascii("Host: ").ascii(f.fallbackHost).bytes(CRLF);
+  else if (hostAt < 0) w.ascii("Host: ").ascii(f.fallbackHost).bytes(CRLF);
   if (f.upgrade) w.ascii("Connection: upgrade").bytes(CRLF);
   w.ascii("X-Forwarded-For: ").ascii(priorFor === undefined ? f.clientAddress : `${priorFor}, ${f.clientAddress}`).bytes(CRLF);
   w.ascii("X-Real-IP: ").ascii(f.clientAddress).bytes(CRLF);
   w.ascii("X-Forwarded-Proto: ").ascii(f.proto).bytes(CRLF);
-  const xfh = hostOverride ?? host;
-  if (xfh !== undefined) w.ascii("X-Forwarded-Host: ").ascii(xfh).bytes(CRLF);
+  if (hostOverride !== undefined) w.ascii("X-Forwarded-Host: ").ascii(hostOverride).bytes(CRLF);
+  else if (hostAt >= 0) w.ascii("X-Forwarded-Host: ").bytes(buf.subarray(fields[4 * hostAt + 2], fields[4 * hostAt + 3])).bytes(CRLF);
   if (f.bodyBytes !== undefined) w.ascii("Content-Length: ").ascii(String(f.bodyBytes)).bytes(CRLF);
   return w.bytes(CRLF).finish();
+}
+
+/**
+ * Whether every field line of `h` ends in CRLF, so runs of lines can be
+ * copied as they are. Each field name follows its predecessor's line end;
+ * the head ends with CRLF CRLF.
+ */
+export function linesEndInCRLF(h: Head): boolean {
+  const b = h.buf;
+  const e = h.length;
+  if (b[e - 1] !== 10 || b[e - 2] !== 13 || (h.count > 0 && (b[e - 3] !== 10 || b[e - 4] !== 13))) return false;
+  for (let i = 0; i < h.count; i++) {
+    const ns = h.fields[4 * i];
+    if (b[ns - 1] !== 10 || b[ns - 2] !== 13) return false;
+  }
+  return true;
 }
 
 /** `http://host:port/path?q` -> authority and origin-form path; undefined when not absolute-form. */

@@ -19,6 +19,7 @@ import { forwardHead } from "./forward-head.ts";
 import { requestFacts } from "./request-facts.ts";
 import { clientResponseHead, ownResponseHead } from "./response-head.ts";
 import { tunnel } from "./tunnel.ts";
+import { GoneSignal } from "./gone.ts";
 
 /** What the request lifecycle needs, built once at start-up. */
 export interface ProxyDeps {
@@ -39,11 +40,13 @@ export interface ProxyDeps {
   onBug(id: string, error: unknown): void;
 }
 
+// The process's start time, then a counter: unique in this process and
+// across restarts (spool names also carry the pid), and cheap per request.
+const ID_PREFIX = Date.now().toString(36);
 let counter = 0;
-/** A request id that is short, unique in this process, and safe in a file name. */
+/** A request id that is short, unique, and safe in a file name. */
 function newRequestId(): string {
-  counter = (counter + 1) % 0x100000;
-  return Date.now().toString(36) + counter.toString(36).padStart(4, "0");
+  return ID_PREFIX + (++counter).toString(36).padStart(5, "0");
 }
 
 const ENC = new TextEncoder();
@@ -80,7 +83,7 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
     attempts: [] as AttemptRecord[],
     heldMs: 0,
   };
-  const gone = new AbortController();
+  const gone = new GoneSignal();
   conn.onGone = () => gone.abort(new ClientGoneError());
   let spooler: Spooler | undefined;
   let bodyEndedAt = Date.now();
@@ -126,7 +129,7 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
       onInterim: (h: ResponseHead) => {
         if (head.minor === 1) conn.writeHead(clientResponseHead(h, { passChunked: false, keepLength: false, close: false, upgrade: false }), false);
       },
-      clientSignal: gone.signal,
+      clientSignal: gone,
     }, { holdMs: c.holdMs, next: c.nextUpstream, tries: c.nextUpstreamTries, timeoutMs: c.nextUpstreamTimeoutMs }, rec.attempts);
     rec.heldMs = Date.now() - bodyEndedAt - (rec.attempts.at(-1)?.ms ?? 0);
     peerDone = () => sent.peer.end();
@@ -145,7 +148,7 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
     const keepAlive = head.minor === 1 && !conn.lastRequest && f.kind !== "close" && !dechunk;
     const clientHead = clientResponseHead(res, { passChunked: f.kind === "chunked" && !dechunk, keepLength: f.kind !== "chunked", close: !keepAlive, upgrade: false });
     const onGone = () => ex.cancel("client-gone");
-    gone.signal.addEventListener("abort", onGone, { once: true });
+    gone.addEventListener("abort", onGone, { once: true });
     let outcome: RelayOutcome;
     if (f.kind === "length" && f.bytes > 0 && f.bytes <= WHOLE_BODY_BYTES) {
       // A small body is read whole first (nginx proxy_buffering): head and
@@ -169,7 +172,7 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
       conn.writeHead(clientHead);
       outcome = await ex.relay(conn, dechunk);
     }
-    gone.signal.removeEventListener("abort", onGone);
+    gone.removeEventListener("abort", onGone);
     rec.sentBytes = ex.relayed;
     if (outcome === "complete") conn.finish(keepAlive);
     else if (outcome === "client-gone") rec.status = 499;

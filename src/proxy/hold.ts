@@ -1,4 +1,5 @@
 import type { NextUpstreamSpec } from "../config/upstream-flags.ts";
+import type { ClientSignal } from "./gone.ts";
 import { AttemptError } from "../errors.ts";
 import type { Group } from "../upstream/group.ts";
 import type { Peer } from "../upstream/peer.ts";
@@ -143,7 +144,7 @@ export async function sendWithHold(
   }
 }
 
-function abortable(p: Promise<void>, signal: AbortSignal): Promise<void> {
+function abortable(p: Promise<void>, signal: ClientSignal): Promise<void> {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
     const onAbort = () => reject(signal.reason);

@@ -1,6 +1,7 @@
 import { ascii, type ResponseHead } from "../http1/head.ts";
 import { HeadWriter } from "../http1/writer.ts";
 import { connectionTokens, isHopByHop, RESPONSE_TABLE, SET_BY_PROXY } from "./hop-by-hop.ts";
+import { linesEndInCRLF } from "./forward-head.ts";
 
 /** How the client's copy of a response is framed. */
 export interface ClientFraming {
@@ -37,19 +38,27 @@ export function clientResponseHead(h: ResponseHead, f: ClientFraming): Uint8Arra
   else w.ascii(`${h.status} `).bytes(h.buf.subarray(h.reasonStart, h.reasonEnd));
   w.bytes(CRLF);
   const fields = h.fields;
+  const buf = h.buf;
+  // Runs of kept lines go as one slice when every line ends in CRLF.
+  const crlf = linesEndInCRLF(h);
+  let runStart = -1;
   for (let i = 0; i < h.count; i++) {
-    const ns = fields[4 * i], ne = fields[4 * i + 1];
-    const kind = isHopByHop(h.buf, ns, ne, named, RESPONSE_TABLE);
-    if (kind === SET_BY_PROXY.keep || kind === SET_BY_PROXY.host || kind === SET_BY_PROXY.forwardedFor) {
-      w.bytes(h.buf.subarray(ns, fields[4 * i + 3])).bytes(CRLF);
-    } else if (
+    const ns = fields[4 * i];
+    const kind = isHopByHop(buf, ns, fields[4 * i + 1], named, RESPONSE_TABLE);
+    const keep = kind === SET_BY_PROXY.keep ||
       (kind === SET_BY_PROXY.transferEncoding && f.passChunked) ||
       (kind === SET_BY_PROXY.contentLength && f.keepLength) ||
-      (kind === SET_BY_PROXY.upgrade && f.upgrade)
-    ) {
-      w.bytes(h.buf.subarray(ns, fields[4 * i + 3])).bytes(CRLF);
+      (kind === SET_BY_PROXY.upgrade && f.upgrade);
+    if (!crlf) {
+      if (keep) w.bytes(buf.subarray(ns, fields[4 * i + 3])).bytes(CRLF);
+    } else if (keep) {
+      if (runStart < 0) runStart = ns;
+    } else if (runStart >= 0) {
+      w.bytes(buf.subarray(runStart, ns));
+      runStart = -1;
     }
   }
+  if (runStart >= 0) w.bytes(buf.subarray(runStart, h.length - 2));
   if (f.upgrade) w.ascii("Connection: upgrade").bytes(CRLF);
   else if (f.close) w.ascii("Connection: close").bytes(CRLF);
   return w.bytes(CRLF).finish();

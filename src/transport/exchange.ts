@@ -95,7 +95,9 @@ export class Exchange implements SocketEvents {
       this.#rejectHead = reject;
     });
     this.#headPromise.catch(() => {});
-    this.#deadline = new Deadline(this.#timedOut);
+    conn.deadline ??= new Deadline(() => conn.onDeadline?.());
+    conn.onDeadline = this.#timedOut;
+    this.#deadline = conn.deadline;
     conn.uses++;
     conn.socket.events = this;
   }
@@ -186,7 +188,7 @@ export class Exchange implements SocketEvents {
         if (this.#phase === HEAD) this.#deadline.set(this.input.readTimeoutMs);
         return;
       }
-      this.#buf = this.#buf.subarray(h.length);
+      this.#buf = h.length === this.#buf.byteLength ? EMPTY : this.#buf.subarray(h.length);
       if (h.status >= 100 && h.status < 200 && h.status !== 101) {
         // RFC 9110 §15.2: 100 answers an Expect holdfast already answered itself.
         if (h.status !== 100) this.input.onInterim(h);
@@ -325,7 +327,8 @@ export class Exchange implements SocketEvents {
   #finish(outcome: RelayOutcome): void {
     if (this.#phase === DONE) return;
     this.#phase = DONE;
-    this.#deadline.stop();
+    if (outcome === "complete" && this.#reusable) this.#deadline.clear();
+    else this.#deadline.stop();
     if (this.#target) this.#target.onDrain = undefined;
     const end = this.#endRelay;
     this.#endRelay = undefined;

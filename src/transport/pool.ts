@@ -1,3 +1,4 @@
+import type { Deadline } from "../engine/deadline.ts";
 import type { Socket, SocketAddress, SocketEvents, SocketRuntime } from "../../runtime/socket-types.ts";
 
 /** A connection to a peer, with what keepalive needs to know of it. */
@@ -7,6 +8,10 @@ export interface PeerConnection {
   uses: number;
   /** Whether it came from the pool (it may have been closed by the peer in the meantime). */
   reused: boolean;
+  /** The connection's one timer, re-armed by each exchange on it (no timer per request). */
+  deadline?: Deadline;
+  /** What the deadline calls: the current exchange's timeout. */
+  onDeadline?: () => void;
 }
 
 /** Keepalive settings of the peer side (nginx `keepalive`, `keepalive_requests`, `keepalive_timeout` in `upstream`). */

@@ -45,10 +45,9 @@ describe.each(TARGETS)("upstream failures on %s", (target) => {
     expect(spoolFiles(hf.spool)).toEqual([]);
   }, 30_000);
 
-  // Deno's server notices a client that left after sending a body of more
-  // than one read only when the response is written (Deno 2.9): there the
-  // held request runs its course, and the spool file goes when it ends.
-  if (target !== "deno") test("a client that leaves while its request is held: logged 499, spool removed at once, never replayed", async () => {
+  // holdfast owns the client socket on both runtimes: a client that closed is
+  // known gone within the half-close probe (README, HTTP/1.1 on the wire).
+  test("a client that leaves while its request is held: logged 499, spool removed at once, never replayed", async () => {
     const file = "/dev/shm/holdfast-fail-1m.bin";
     testFile(file, 1024 * 1024);
     const upPort = await freePort();
@@ -60,18 +59,6 @@ describe.each(TARGETS)("upstream failures on %s", (target) => {
     const up = await startUpstream(upPort);
     await sleep(1500);
     expect(up.lines.filter((l) => l.startsWith("{"))).toEqual([]);
-  }, 30_000);
-
-  if (target === "deno") test("a client that leaves while its request is held: the spool file goes when the hold ends", async () => {
-    const file = "/dev/shm/holdfast-fail-1m.bin";
-    testFile(file, 1024 * 1024);
-    const upPort = await freePort();
-    const hf = await startHoldfast(target, ["--upstream", `127.0.0.1:${upPort}`, "--hold", "2s"]);
-    const gone = await curl(["--data-binary", `@${file}`, `${hf.url}/store`], 1000).catch((e: Error) => e);
-    expect(gone).toBeInstanceOf(Error);
-    expect(spoolFiles(hf.spool).length).toBe(1);
-    await hf.waitLine(/"POST \/store" (499|502) /, 10_000);
-    expect(spoolFiles(hf.spool)).toEqual([]);
   }, 30_000);
 
   test("--hold 0 answers 502 at once, as nginx does", async () => {

@@ -2,14 +2,17 @@ import { describe, expect, test } from "bun:test";
 import { ParseError } from "../../src/http1/errors.ts";
 import { ascii, fieldName, fieldValue, findField, nameIs, type RequestHead, valueIs } from "../../src/http1/head.ts";
 import { parseRequestHead } from "../../src/http1/parse-request.ts";
+import { requestFraming } from "../../src/http1/framing.ts";
 
 const MAX = 8192;
 const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
-/** The status a parse throws, or "ok"/"null". */
+/** The status parsing (then framing, RFC 9112 §6.3) throws, or "ok"/"null". */
 function outcome(buf: Uint8Array, max = MAX): number | "ok" | "null" {
   try {
-    return parseRequestHead(buf, max) ? "ok" : "null";
+    const h = parseRequestHead(buf, max);
+    if (h) requestFraming(h);
+    return h ? "ok" : "null";
   } catch (e) {
     if (e instanceof ParseError) return e.status;
     throw e;
@@ -133,7 +136,7 @@ const malformed: [string, string, number][] = [
   ["tab as separator", "GET\t/ HTTP/1.1\r\n\r\n", 400],
   ["HTTP/0.9 simple request", "GET /\r\n\r\n", 400],
   ["non-ASCII target", "GET /caf\xc3\xa9 HTTP/1.1\r\n\r\n", 400],
-  ["target in no form (RFC 9112 §3.2)", "GET \"p HTTP/1.1\r\n\r\n", 400],
+  ["target in no form (RFC 9112 §3.2)", 'GET "p HTTP/1.1\r\n\r\n', 400],
   ["authority-form without CONNECT", "GET app.test:443 HTTP/1.1\r\n\r\n", 400],
   ["absolute-URI without authority", "GET mailto:a@b HTTP/1.1\r\n\r\n", 400],
   ["asterisk followed by more", "OPTIONS *x HTTP/1.1\r\n\r\n", 400],
@@ -163,10 +166,13 @@ const malformed: [string, string, number][] = [
   ["control byte in value", "GET / HTTP/1.1\r\nX: a\x01\r\n\r\n", 400],
   ["bare CR in the final line", "GET / HTTP/1.1\r\nX: a\r\n\rx", 400],
   ["request line over the limit", "GET /" + "a".repeat(MAX) + " HTTP/1.1\r\n\r\n", 414],
+  ["Content-Length and Transfer-Encoding (framing)", "POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400],
+  ["differing Content-Lengths (framing)", "POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", 400],
+  ["gzip under chunked (framing)", "POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501],
   ["head over the limit", "GET / HTTP/1.1\r\nCookie: " + "a".repeat(MAX) + "\r\n\r\n", 431],
 ];
 
-describe("parseRequestHead() on malformed heads", () => {
+describe("parseRequestHead() and requestFraming() on malformed heads", () => {
   for (const [why, s, status] of malformed) {
     test(`${why}: ${status}, also when the buffer grows byte by byte`, () => {
       const buf = bytes(s);
@@ -204,5 +210,33 @@ describe("head helpers", () => {
     const long = "v".repeat(20000) + "\xff";
     const big = parseRequestHead(bytes(`GET / HTTP/1.1\r\nCookie: ${long}\r\n\r\n`), 30000)!;
     expect(fieldValue(big, 0)).toBe(long);
+  });
+});
+
+describe("parseRequestHead() on long values (read 4 bytes at a time)", () => {
+  // Every offset of the buffer and of the bad byte in a value long enough for the word loop.
+  const value = "v".repeat(120);
+  test("rejects a control byte at any position of a long value, at any alignment", () => {
+    for (const bad of ["\x00", "\x01", "\x1f", "\x7f", "\r"]) {
+      for (let at = 0; at < value.length; at++) {
+        for (let shift = 0; shift < 4; shift++) {
+          const s = " ".repeat(shift) + `GET / HTTP/1.1\r\nX: ${value.slice(0, at)}${bad}${value.slice(at + 1)}\r\n\r\n`;
+          const buf = bytes(s).subarray(shift);
+          expect(outcome(buf)).toBe(400);
+        }
+      }
+    }
+  });
+  test("accepts HTAB, SP and obs-text at any inner position of a long value, and ends it at the CR", () => {
+    for (const ok of ["\t", " ", "\x80", "\xff", "~"]) {
+      for (let at = 1; at < value.length - 1; at++) {
+        for (let shift = 0; shift < 4; shift++) {
+          const v = `${value.slice(0, at)}${ok}${value.slice(at + 1)}`;
+          const buf = bytes(" ".repeat(shift) + `GET / HTTP/1.1\r\nX: ${v}\r\nY: 1\r\n\r\n`).subarray(shift);
+          const h = parseRequestHead(buf, MAX)!;
+          expect([fieldValue(h, 0), fieldValue(h, 1)]).toEqual([v, "1"]);
+        }
+      }
+    }
   });
 });
