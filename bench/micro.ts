@@ -61,7 +61,13 @@ let sink: unknown;
 const bench = new Bench({ time, warmupTime: Math.min(100, time) });
 bench
   .add("forwardHead (13 fields)", () => {
-    sink = forwardHead(clientHead, { clientAddress: "127.0.0.1", proto: "http", fallbackHost: "127.0.0.1:3000", bodyBytes: 10485760, upgrade: false });
+    sink = forwardHead(clientHead, {
+      clientAddress: "127.0.0.1",
+      proto: "http",
+      fallbackHost: "127.0.0.1:3000",
+      bodyBytes: 10485760,
+      upgrade: false,
+    });
   })
   .add("clientResponseHead (9 fields, 2 Set-Cookie)", () => {
     sink = clientResponseHead(peerHead, { passChunked: false, keepLength: true, close: false, upgrade: false });

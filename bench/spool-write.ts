@@ -9,7 +9,7 @@
  * writes nothing but its temp files (body and spool files on /dev/shm), which it removes.
  */
 /// <reference types="bun-types" />
-import { closeSync, openSync, rmSync, writevSync, writeSync } from "node:fs";
+import { closeSync, openSync, rmSync, writeSync, writevSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { parseSize } from "../src/config/units.ts";
 import { openSpoolFile } from "../runtime/node-common.ts";
@@ -131,13 +131,23 @@ async function driver() {
   try {
     for (const name of Object.keys(STRATEGIES)) {
       const port = await freePort();
-      const p = start(name, [process.execPath, ...(argv.includes("--smol") ? ["--smol"] : []), import.meta.path, "--child", name, String(port), dir]);
+      const p = start(name, [
+        process.execPath,
+        ...(argv.includes("--smol") ? ["--smol"] : []),
+        import.meta.path,
+        "--child",
+        name,
+        String(port),
+        dir,
+      ]);
       try {
         await waitForPort(p, port);
         const secs: number[] = [];
         for (let i = 0; i < runs; i++) secs.push((await upload(`http://127.0.0.1:${port}/`, body, size, 120)).seconds);
         const hwm = vmField(p.pid, "VmHWM") / 1e6;
-        rows.push(`| ${name} | ${mbPerSecond(size, median(secs)).toFixed(0)} | ${secs.map((s) => s.toFixed(2)).join(", ")} | ${hwm.toFixed(1)} |`);
+        rows.push(
+          `| ${name} | ${mbPerSecond(size, median(secs)).toFixed(0)} | ${secs.map((s) => s.toFixed(2)).join(", ")} | ${hwm.toFixed(1)} |`,
+        );
         console.error(rows.at(-1));
       } finally {
         await stop(p);

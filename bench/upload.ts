@@ -125,7 +125,9 @@ async function main(): Promise<number> {
     results.push(await benchSize(a, specs, size, body, work));
   }
   const notes = ["Why holdfast is where it is (time split, what was tried, what was fixed): [README.md, Findings](README.md#findings)."];
-  if (!sources.every((s) => s.binary)) notes.push("dist/holdfast-linux-x64 was not built (`bun build.ts x64`), so the compiled binary was not measured.");
+  if (!sources.every((s) => s.binary)) {
+    notes.push("dist/holdfast-linux-x64 was not built (`bun build.ts x64`), so the compiled binary was not measured.");
+  }
   for (const line of verdicts(results)) console.log(line);
   if (a.report) {
     const info = {

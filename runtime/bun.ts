@@ -7,7 +7,6 @@ import type { Runtime, ServeOptions, Server } from "./types.ts";
 // Bun.serve caps idleTimeout at 255 s.
 const MAX_IDLE_S = 255;
 
-
 function serve(opts: ServeOptions): Promise<Server> {
   const server = Bun.serve({
     hostname: opts.hostname,

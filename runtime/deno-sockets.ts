@@ -1,35 +1,33 @@
 /**
  * {@link SocketRuntime} for Deno, on Deno's `node:net`.
  *
- * Why `node:net` and not `Deno.listen`/`Deno.connect`: measured with
- * `deno run -A bench/sockets.ts` (Deno 2.9.5, loopback, 2 vCPUs, median of 5):
+ * Why `node:net` and not `Deno.listen`/`Deno.connect`: `bench/sockets.ts` on
+ * Deno 2.9.5, loopback, 2 vCPUs shared with other jobs; the lowest and highest
+ * of three sessions' medians (5 runs each, 512 MiB or 1 GiB one way):
  *
- * | candidate                            | 1 GiB one way | 64-byte ping-pong |
- * | ------------------------------------ | ------------- | ----------------- |
- * | `Deno.connect` (raw, fresh buffer per read) | FIGURES | FIGURES |
- * | `node:net` (raw)                     | FIGURES | FIGURES |
- * | `denoSockets` (this file)            | FIGURES | FIGURES |
+ * | candidate                                   | one way, MiB/s | 64-byte ping-pong, messages/s |
+ * | ------------------------------------------- | -------------- | ----------------------------- |
+ * | `Deno.connect`, raw (a copy per read)       | 1267-1641      | 37 300-42 500                 |
+ * | `node:net`, raw                             | 1685-2176      | 37 200-42 700                 |
+ * | `denoSockets` (this file, on `node:net`)    | 1689-2152      | 35 300-42 500                 |
+ * | a full `SocketRuntime` on `Deno.connect`(*) | 1331-1684      | 37 400-39 400                 |
  *
- * Streams come out about even; small messages are much faster on `node:net`,
- * whose reads and writes do not each cost a promise round trip. It also has
- * half-close (`allowHalfOpen`), pause/resume, a user-space write queue with
- * its length (`writableLength`), and SO_REUSEPORT without `--unstable-net`
- * (which `Deno.listen({ reusePort })` requires). Every `data` Buffer it
- * delivers has an ArrayBuffer of its own (checked by the echo scenario, which
- * keeps every chunk until the end), so ownership passes as the interface says.
+ * (*) built to measure, not kept: a read loop into a 64 KiB buffer copied per
+ * read, a write queue drained by one `await conn.write` loop, `closeWrite()`.
+ *
+ * Streams are about 25% faster on `node:net`; small messages are even. It also
+ * meets the interface where `Deno.*` does not: `Deno.listen({ reusePort })`
+ * exits the process (code 70) without `--unstable-net`, and `Deno.Conn.close()`
+ * sends a FIN (shutdown) before closing, so a destroy with unread bytes shows
+ * its peer an `end` rather than a reset. Every `data` Buffer of `node:net` on
+ * Deno has an ArrayBuffer of its own (the echo scenario keeps every chunk and
+ * hashes them at the end), so ownership passes as the interface says.
  *
  * @module
  */
 import net from "node:net";
-import {
-  ConnectError,
-  type Listener,
-  type ListenOptions,
-  type Socket,
-  type SocketAddress,
-  type SocketEvents,
-  type SocketRuntime,
-} from "./socket-types.ts";
+import { ConnectError } from "./socket-types.ts";
+import type { Listener, ListenOptions, Socket, SocketAddress, SocketEvents, SocketRuntime } from "./socket-types.ts";
 
 /** User-space bytes queued above which `write` returns false. */
 const HIGH_WATER_BYTES = 64 * 1024;

@@ -1,6 +1,6 @@
 // Pieces both runtimes implement through their node: compatibility layer.
 import { spawn as nodeSpawn } from "node:child_process";
-import { open, type FileHandle } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 import { statfsSync, writevSync } from "node:fs";
 import { connect } from "node:net";
 import type { Child, SpoolWriter } from "./types.ts";

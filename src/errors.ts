@@ -57,4 +57,3 @@ export class AttemptError extends Error {
     return this.kind === "read-timeout" || this.kind === "connect-timeout" || this.kind === "send-timeout" ? 504 : 502;
   }
 }
-

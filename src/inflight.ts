@@ -15,7 +15,7 @@ export class Inflight {
     return () => {
       if (done) return;
       done = true;
-      if (--this.#count === 0) for (const w of this.#waiters.splice(0)) w();
+      if (--this.#count === 0) { for (const w of this.#waiters.splice(0)) w(); }
     };
   }
 

@@ -49,7 +49,11 @@ export async function startProxy(rt: Runtime, config: Config, log: (line: string
     let p = pools.get(peer.key);
     if (!p) {
       const addr = peer.socketPath ? { path: peer.socketPath } : { host: peer.host, port: peer.port };
-      p = new PeerPool(rt.sockets, addr, { maxIdle: config.keepalive, maxRequests: config.keepaliveRequests, idleTimeoutMs: PEER_IDLE_TIMEOUT_MS });
+      p = new PeerPool(rt.sockets, addr, {
+        maxIdle: config.keepalive,
+        maxRequests: config.keepaliveRequests,
+        idleTimeoutMs: PEER_IDLE_TIMEOUT_MS,
+      });
       pools.set(peer.key, p);
     }
     return p;

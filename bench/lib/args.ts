@@ -36,7 +36,16 @@ export const USAGE = `Usage: bun bench/upload.ts [--size 1g[,4g...]] [--runs 3] 
  * @throws with {@link USAGE} on an unknown flag or a bad value
  */
 export function parseBenchArgs(argv: string[]): BenchArgs {
-  const a: BenchArgs = { sizes: [1024 ** 3], runs: 3, warmup: 1, report: resolve(import.meta.dir, "../REPORT.md"), deno: false, smol: false, keepBody: false, sources: [] };
+  const a: BenchArgs = {
+    sizes: [1024 ** 3],
+    runs: 3,
+    warmup: 1,
+    report: resolve(import.meta.dir, "../REPORT.md"),
+    deno: false,
+    smol: false,
+    keepBody: false,
+    sources: [],
+  };
   const bad = (why: string): never => {
     throw new Error(`${why}\n${USAGE}`);
   };

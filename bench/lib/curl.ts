@@ -19,10 +19,18 @@ export interface Upload {
  */
 export async function upload(url: string, file: string, size: number, maxSeconds: number): Promise<Upload> {
   const p = Bun.spawn([
-    "curl", "-sS", "--max-time", String(maxSeconds),
+    "curl",
+    "-sS",
+    "--max-time",
+    String(maxSeconds),
     // No "Expect: 100-continue" round trip: the same request for every path.
-    "-H", "Expect:",
-    "-T", file, "-w", "\n%{http_code} %{size_upload} %{time_total}", url,
+    "-H",
+    "Expect:",
+    "-T",
+    file,
+    "-w",
+    "\n%{http_code} %{size_upload} %{time_total}",
+    url,
   ], { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
   const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
   if (code !== 0) throw new Error(`curl ${url} exited with ${code}: ${err.trim()}`);

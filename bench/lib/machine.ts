@@ -41,7 +41,12 @@ export function loadAvg(): string {
 
 /** The commit holdfast was measured at, with `+dirty` when the work tree differs from it. */
 export function revision(): string {
-  const head = Bun.spawnSync(["git", "rev-parse", "--short", "HEAD"], { cwd: import.meta.dir, stdout: "pipe", stderr: "ignore" }).stdout.toString().trim();
-  const dirty = Bun.spawnSync(["git", "status", "--porcelain", "--untracked-files=no", "--", "../../src", "../../runtime"], { cwd: import.meta.dir, stdout: "pipe", stderr: "ignore" }).stdout.toString().trim();
+  const head = Bun.spawnSync(["git", "rev-parse", "--short", "HEAD"], { cwd: import.meta.dir, stdout: "pipe", stderr: "ignore" }).stdout
+    .toString().trim();
+  const dirty = Bun.spawnSync(["git", "status", "--porcelain", "--untracked-files=no", "--", "../../src", "../../runtime"], {
+    cwd: import.meta.dir,
+    stdout: "pipe",
+    stderr: "ignore",
+  }).stdout.toString().trim();
   return `${head || "unknown"}${dirty ? " +uncommitted changes in src/ or runtime/" : ""}`;
 }

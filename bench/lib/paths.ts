@@ -48,10 +48,22 @@ function logFd(dir: string, name: string): number {
 
 async function startHoldfast(name: string, cmd: string[], cwd: string, env: PathEnv): Promise<RunningPath> {
   const port = await freePort();
-  const p = start(name, [
-    ...cmd, "--listen", `127.0.0.1:${port}`, "--upstream", `127.0.0.1:${env.sinkPort}`,
-    "--spool", env.spoolDir, "--access-log", "off",
-  ], logFd(env.dir, name), cwd);
+  const p = start(
+    name,
+    [
+      ...cmd,
+      "--listen",
+      `127.0.0.1:${port}`,
+      "--upstream",
+      `127.0.0.1:${env.sinkPort}`,
+      "--spool",
+      env.spoolDir,
+      "--access-log",
+      "off",
+    ],
+    logFd(env.dir, name),
+    cwd,
+  );
   env.track(p);
   await waitForPort(p, port);
   return { url: `http://127.0.0.1:${port}/upload`, pids: () => [p.pid], rssNote: "the holdfast process" };
@@ -67,7 +79,10 @@ function nginxPath(name: string, matched: boolean): PathSpec {
       mkdirSync(join(env.dir, "logs"), { recursive: true });
       const conf = join(env.dir, "nginx.conf");
       const user = process.getuid?.() === 0 ? "root" : undefined;
-      writeFileSync(conf, nginxConf({ prefix: env.dir, bodyTempDir: env.spoolDir, listenPort: port, sinkPort: env.sinkPort, user, matched }));
+      writeFileSync(
+        conf,
+        nginxConf({ prefix: env.dir, bodyTempDir: env.spoolDir, listenPort: port, sinkPort: env.sinkPort, user, matched }),
+      );
       const master = start("nginx", ["/usr/sbin/nginx", "-p", env.dir, "-c", conf], logFd(env.dir, "nginx"));
       env.track(master);
       await waitForPort(master, port);

@@ -50,7 +50,11 @@ function table(r: SizeResult): string[] {
     "| --- | ---: | --- | ---: | ---: | ---: |",
   ];
   for (const x of r.rows) {
-    lines.push(`| ${x.name} | ${x.mbps.toFixed(0)} | ${x.seconds.map((s) => s.toFixed(2)).join(", ")} | ${nginx ? (x.mbps / nginx.mbps).toFixed(2) : "-"} | ${x.proxy ? mb(x.hwm) : "-"} | ${x.proxy ? mb(x.sampled) : "-"} |`);
+    lines.push(
+      `| ${x.name} | ${x.mbps.toFixed(0)} | ${x.seconds.map((s) => s.toFixed(2)).join(", ")} | ${
+        nginx ? (x.mbps / nginx.mbps).toFixed(2) : "-"
+      } | ${x.proxy ? mb(x.hwm) : "-"} | ${x.proxy ? mb(x.sampled) : "-"} |`,
+    );
   }
   return lines;
 }
@@ -63,7 +67,11 @@ export function verdicts(results: SizeResult[]): string[] {
     for (const x of r.rows.filter((x) => x.name.startsWith("holdfast"))) {
       const fast = nginx ? x.mbps >= nginx.mbps : false;
       const small = x.hwm < RSS_TARGET_BYTES;
-      out.push(`- ${formatBytes(r.size)}, ${x.name}: throughput ${x.mbps.toFixed(0)} MB/s vs nginx ${nginx?.mbps.toFixed(0)} MB/s: **${fast ? "met" : "not met"}**; peak RSS ${mb(x.hwm)} MB (target < 80): **${small ? "met" : "not met"}**`);
+      out.push(
+        `- ${formatBytes(r.size)}, ${x.name}: throughput ${x.mbps.toFixed(0)} MB/s vs nginx ${nginx?.mbps.toFixed(0)} MB/s: **${
+          fast ? "met" : "not met"
+        }**; peak RSS ${mb(x.hwm)} MB (target < 80): **${small ? "met" : "not met"}**`,
+      );
     }
   }
   return out;
@@ -92,7 +100,15 @@ export function renderReport(info: RunInfo, results: SizeResult[], notes: string
   }
   const rssNotes = [...new Set(results.flatMap((r) => r.rows.filter((x) => x.proxy).map((x) => `${x.name}: ${x.rssNote}`)))];
   out.push("RSS counts: " + rssNotes.join("; ") + ".", "");
-  out.push("## Targets", "", "- holdfast throughput >= nginx's (the first nginx row, configured like holdfast)", "- holdfast peak RSS < 80 MB whatever the body size", "", ...verdicts(results), "");
+  out.push(
+    "## Targets",
+    "",
+    "- holdfast throughput >= nginx's (the first nginx row, configured like holdfast)",
+    "- holdfast peak RSS < 80 MB whatever the body size",
+    "",
+    ...verdicts(results),
+    "",
+  );
   if (notes.length) out.push("## Notes", "", ...notes.map((n) => `- ${n}`), "");
   return out.join("\n");
 }

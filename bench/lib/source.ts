@@ -46,7 +46,11 @@ export function workTree(): Source {
 export function snapshot(rev: string, dir: string): Source {
   const commit = run(["git", "rev-parse", "--short", `${rev}^{commit}`]);
   mkdirSync(dir, { recursive: true });
-  const tar = Bun.spawnSync(["git", "archive", "--format=tar", commit, "src", "runtime", "package.json"], { cwd: REPO, stdout: "pipe", stderr: "pipe" });
+  const tar = Bun.spawnSync(["git", "archive", "--format=tar", commit, "src", "runtime", "package.json"], {
+    cwd: REPO,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   if (tar.exitCode !== 0) throw new Error(`git archive ${commit} failed: ${tar.stderr.toString().trim()}`);
   const untar = Bun.spawnSync(["tar", "-x", "-C", dir], { stdin: tar.stdout, stderr: "pipe" });
   if (untar.exitCode !== 0) throw new Error(`tar failed: ${untar.stderr.toString().trim()}`);

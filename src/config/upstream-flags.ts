@@ -1,7 +1,7 @@
 // Parsers for the flags that build upstream groups: --upstream, --balance,
 // --health-check and --next-upstream. Each returns a value or throws an Error
 // whose message is the accepted form; schema.ts names the flag.
-import { ADDRESS_FORM, type PeerAddress, parsePeerAddress } from "./address.ts";
+import { ADDRESS_FORM, parsePeerAddress, type PeerAddress } from "./address.ts";
 import { parseDuration } from "./units.ts";
 
 /** One `--upstream` value (nginx `server ADDR [weight=N] [max_fails=N] [fail_timeout=T] [backup] [down]`). */
@@ -105,7 +105,17 @@ export function parseHealthCheck(s: string): HealthCheckSpec {
 
 /** Conditions `--next-upstream` may name (nginx `proxy_next_upstream`). */
 export const NEXT_UPSTREAM_TOKENS = [
-  "error", "timeout", "http_500", "http_502", "http_503", "http_504", "http_403", "http_404", "http_429", "non_idempotent", "off",
+  "error",
+  "timeout",
+  "http_500",
+  "http_502",
+  "http_503",
+  "http_504",
+  "http_403",
+  "http_404",
+  "http_429",
+  "non_idempotent",
+  "off",
 ] as const;
 
 /** When a request is passed to the next peer. */

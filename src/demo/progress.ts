@@ -43,7 +43,9 @@ export class ProgressTicker {
     const pct = Math.floor((s.sentBytes * 100) / s.totalBytes);
     const held = s.heldMs === undefined ? "-" : `${(s.heldMs / 1000).toFixed(1)} s`;
     this.print(
-      `demo: sent ${formatBytes(s.sentBytes)} of ${formatBytes(s.totalBytes)} (${pct}%) at ${formatBytes(Math.round(rate))}/s, upstream ${s.upstream}, held ${held}`,
+      `demo: sent ${formatBytes(s.sentBytes)} of ${formatBytes(s.totalBytes)} (${pct}%) at ${
+        formatBytes(Math.round(rate))
+      }/s, upstream ${s.upstream}, held ${held}`,
     );
   }
 

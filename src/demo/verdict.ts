@@ -37,12 +37,16 @@ export function judge(o: DemoOutcome): { ok: boolean; lines: string[] } {
   lines.push(`demo: sha256 sent   ${o.sentSha256 ?? "-"} (${o.sentBytes} bytes)`);
   lines.push(`demo: sha256 stored ${stored?.sha256 ?? "-"} (${stored?.bytes ?? "-"} bytes)`);
   if (o.responses === 1 && o.status === 200 && !stored) failures.push("the response body is not the upstream's JSON");
-  if (stored && (stored.sha256 !== o.sentSha256 || stored.bytes !== o.sentBytes)) failures.push("the stored body differs from the one sent");
+  if (stored && (stored.sha256 !== o.sentSha256 || stored.bytes !== o.sentBytes)) {
+    failures.push("the stored body differs from the one sent");
+  }
   if (o.storedFiles !== 1) failures.push(`the upstream stored ${o.storedFiles} uploads instead of 1`);
   const ok = failures.length === 0;
-  lines.push(ok
-    ? `demo: PASS: one response, 200, and the upstream stored all ${formatBytes(o.sentBytes)} intact although it was SIGKILLed mid-upload`
-    : `demo: FAIL: ${failures.join("; ")}`);
+  lines.push(
+    ok
+      ? `demo: PASS: one response, 200, and the upstream stored all ${formatBytes(o.sentBytes)} intact although it was SIGKILLed mid-upload`
+      : `demo: FAIL: ${failures.join("; ")}`,
+  );
   return { ok, lines };
 }
 

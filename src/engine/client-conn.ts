@@ -110,7 +110,7 @@ export class ClientConnection {
       case BUSY:
         this.#append(bytes);
         // Pipelined requests wait; bound what waits with them.
-        if (this.#buf.byteLength > this.limits.maxHeadBytes) this.socket.pause();
+        if (this.#buf.byteLength > this.limits.maxHeadBytes) this.#pause();
         return;
       case TUNNEL:
         this.#tunnelData?.(bytes);
@@ -211,7 +211,7 @@ export class ClientConnection {
     if (this.#phase === CLOSED) return;
     if (!keepAlive || this.#requests >= this.limits.keepaliveRequests) return this.#close();
     this.#phase = IDLE;
-    this.socket.resume();
+    this.#resume();
     if (this.#buf.byteLength > 0) return this.#parse();
     if (this.#finReceived) return this.#close();
     this.#deadline.set(this.limits.keepaliveTimeoutMs);
@@ -243,7 +243,7 @@ export class ClientConnection {
     this.#body = undefined;
     this.#phase = LINGER;
     this.#lingerUntil = Date.now() + LINGER_MS;
-    this.socket.resume();
+    this.#resume();
     this.socket.shutdown();
     this.#deadline.set(LINGER_IDLE_MS);
   }
@@ -259,6 +259,19 @@ export class ClientConnection {
     this.#phase = CLOSED;
     this.#deadline.stop();
     this.socket.destroy();
+  }
+
+  // Each pause or resume is a system call (epoll_ctl): only when it changes something.
+  #paused = false;
+  #pause(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    this.socket.pause();
+  }
+  #resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.socket.resume();
   }
 
   #tunnelData: ((bytes: Uint8Array) => void) | undefined;
@@ -331,8 +344,8 @@ export class ClientConnection {
     }
     this.#deadline.set(feed.timeoutMs);
     if (feed.backlog) {
-      this.socket.pause();
-      feed.backlog.then(() => this.#phase !== CLOSED && this.socket.resume(), () => {});
+      this.#pause();
+      feed.backlog.then(() => this.#phase !== CLOSED && this.#resume(), () => {});
     }
     if (feed.complete) {
       this.#phase = BUSY;

@@ -93,7 +93,9 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
     const facts = requestFacts(head);
     conn.closeRequested = facts.close;
     const framing = requestFraming(head);
-    if (facts.expect !== undefined && facts.expect !== "100-continue") throw new ProxyError(417, `Cannot meet the expectation "${facts.expect}"`);
+    if (facts.expect !== undefined && facts.expect !== "100-continue") {
+      throw new ProxyError(417, `Cannot meet the expectation "${facts.expect}"`);
+    }
     const declared = framing.kind === "length" ? framing.bytes : undefined;
     if (c.maxBodyBytes > 0 && declared !== undefined && declared > c.maxBodyBytes) {
       throw new ProxyError(413, `Request body of ${declared} bytes is larger than --max-body ${c.maxBodyBytes}`);
@@ -115,22 +117,36 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
       : { kind: "none" };
     const bodyBytes = sendBody.kind === "none" ? (framing.kind === "none" ? undefined : 0) : body.size;
     const upgrade = facts.upgrade;
-    const sent = await sendWithHold(d.group, { clientAddress: conn.clientAddress, target: head.target, headers: facts.headers }, {
-      method: head.method,
-      headFor: (peer) =>
-        forwardHead(head, { clientAddress: conn.clientAddress, proto: "http", fallbackHost: peer.socketPath ? "localhost" : peer.key, bodyBytes, upgrade }),
-      body: sendBody,
-      poolFor: d.poolFor,
-      openSpool: d.openSpool,
-      connectTimeoutMs: c.connectTimeoutMs,
-      readTimeoutMs: c.readTimeoutMs,
-      sendTimeoutMs: c.sendTimeoutMs,
-      maxResponseHeadBytes: c.maxResponseHeaderBytes,
-      onInterim: (h: ResponseHead) => {
-        if (head.minor === 1) conn.writeHead(clientResponseHead(h, { passChunked: false, keepLength: false, close: false, upgrade: false }), false);
+    const sent = await sendWithHold(
+      d.group,
+      { clientAddress: conn.clientAddress, target: head.target, headers: facts.headers },
+      {
+        method: head.method,
+        headFor: (peer) =>
+          forwardHead(head, {
+            clientAddress: conn.clientAddress,
+            proto: "http",
+            fallbackHost: peer.socketPath ? "localhost" : peer.key,
+            bodyBytes,
+            upgrade,
+          }),
+        body: sendBody,
+        poolFor: d.poolFor,
+        openSpool: d.openSpool,
+        connectTimeoutMs: c.connectTimeoutMs,
+        readTimeoutMs: c.readTimeoutMs,
+        sendTimeoutMs: c.sendTimeoutMs,
+        maxResponseHeadBytes: c.maxResponseHeaderBytes,
+        onInterim: (h: ResponseHead) => {
+          if (head.minor === 1) {
+            conn.writeHead(clientResponseHead(h, { passChunked: false, keepLength: false, close: false, upgrade: false }), false);
+          }
+        },
+        clientSignal: gone,
       },
-      clientSignal: gone,
-    }, { holdMs: c.holdMs, next: c.nextUpstream, tries: c.nextUpstreamTries, timeoutMs: c.nextUpstreamTimeoutMs }, rec.attempts);
+      { holdMs: c.holdMs, next: c.nextUpstream, tries: c.nextUpstreamTries, timeoutMs: c.nextUpstreamTimeoutMs },
+      rec.attempts,
+    );
     rec.heldMs = Date.now() - bodyEndedAt - (rec.attempts.at(-1)?.ms ?? 0);
     peerDone = () => sent.peer.end();
     const ex = sent.exchange;
@@ -138,7 +154,12 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
     rec.status = res.status;
     if (res.status === 101) {
       if (!upgrade) throw new AttemptError("invalid-response", "The peer switched protocols on a request that asked for no upgrade");
-      const totals = await tunnel(conn, ex, clientResponseHead(res, { passChunked: false, keepLength: false, close: false, upgrade: true }), c.tunnelIdleTimeoutMs);
+      const totals = await tunnel(
+        conn,
+        ex,
+        clientResponseHead(res, { passChunked: false, keepLength: false, close: false, upgrade: true }),
+        c.tunnelIdleTimeoutMs,
+      );
       rec.sentBytes = totals.down;
       rec.bodyBytes += totals.up;
       return;
@@ -146,7 +167,12 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
     const f = ex.framing;
     const dechunk = f.kind === "chunked" && head.minor === 0;
     const keepAlive = head.minor === 1 && !conn.lastRequest && f.kind !== "close" && !dechunk;
-    const clientHead = clientResponseHead(res, { passChunked: f.kind === "chunked" && !dechunk, keepLength: f.kind !== "chunked", close: !keepAlive, upgrade: false });
+    const clientHead = clientResponseHead(res, {
+      passChunked: f.kind === "chunked" && !dechunk,
+      keepLength: f.kind !== "chunked",
+      close: !keepAlive,
+      upgrade: false,
+    });
     const onGone = () => ex.cancel("client-gone");
     gone.addEventListener("abort", onGone, { once: true });
     let outcome: RelayOutcome;
@@ -165,7 +191,9 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
         },
         onDrain: undefined,
       }, false);
-      if (outcome === "read-timeout") throw new AttemptError("read-timeout", `The peer stopped sending its response body for --read-timeout ${c.readTimeoutMs} ms`);
+      if (outcome === "read-timeout") {
+        throw new AttemptError("read-timeout", `The peer stopped sending its response body for --read-timeout ${c.readTimeoutMs} ms`);
+      }
       if (outcome === "upstream-error") throw new AttemptError("reset", "The peer broke off its response body");
       if (outcome === "complete") conn.writeHead(whole);
     } else {

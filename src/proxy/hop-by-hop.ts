@@ -71,7 +71,13 @@ export const RESPONSE_TABLE: Table = table([
  * plus the names a `Connection` field listed (`named`, lowercase).
  * @returns one of {@link SET_BY_PROXY}
  */
-export function isHopByHop(buf: Uint8Array, ns: number, ne: number, named: ReadonlySet<string> | undefined, t: Table = REQUEST_TABLE): number {
+export function isHopByHop(
+  buf: Uint8Array,
+  ns: number,
+  ne: number,
+  named: ReadonlySet<string> | undefined,
+  t: Table = REQUEST_TABLE,
+): number {
   const len = ne - ns;
   const candidates = t[len];
   if (candidates !== undefined) {

@@ -206,7 +206,6 @@ export class Exchange implements SocketEvents {
         this.#drainWaiter?.();
       }
       this.#phase = BODY;
-      this.conn.socket.pause();
       this.#deadline.clear();
       if (h.minor === 0 || connectionHas(h, "close") || this.framing.kind === "close" || h.status === 101) this.#reusable = false;
       return this.#resolveHead(h);
@@ -226,7 +225,7 @@ export class Exchange implements SocketEvents {
     if (f.kind === "chunked") this.#chunked = new ChunkedDecoder(4096, this.input.maxHeadBytes);
     const done = new Promise<RelayOutcome>((resolve) => (this.#endRelay = resolve));
     target.onDrain = () => {
-      if (this.#phase === BODY) this.conn.socket.resume();
+      if (this.#phase === BODY) this.#resume();
     };
     if (f.kind === "none" || (f.kind === "length" && f.bytes === 0)) {
       if (this.#buf.byteLength) this.#reusable = false;
@@ -237,15 +236,17 @@ export class Exchange implements SocketEvents {
     const rest = this.#buf;
     this.#buf = EMPTY;
     if (rest.byteLength) this.#relay(rest);
-    if (this.#phase === BODY) this.conn.socket.resume();
+    if (this.#phase === BODY) this.#resume();
     return done;
   }
 
   #relay(bytes: Uint8Array): void {
     const t = this.#target;
     if (!t) {
-      // Not relaying yet (the head is being judged): keep the bytes.
+      // Not relaying yet (the head is being judged, for a microtask or so):
+      // keep the bytes, and stop reading if the peer sends a lot meanwhile.
       this.#buf = this.#buf.byteLength === 0 ? bytes : join(this.#buf, bytes);
+      if (this.#buf.byteLength > PIECE_BYTES) this.#pause();
       return;
     }
     this.#deadline.set(this.input.readTimeoutMs);
@@ -278,14 +279,27 @@ export class Exchange implements SocketEvents {
       complete = this.#chunked!.done;
       if (this.#dechunk) {
         if (complete) return this.#finish("complete");
-        if (!ok) this.conn.socket.pause();
+        if (!ok) this.#pause();
         return;
       }
     }
     this.relayed += out.byteLength;
     const ok = out.byteLength === 0 || t.write(out);
     if (complete) return this.#finish("complete");
-    if (!ok) this.conn.socket.pause();
+    if (!ok) this.#pause();
+  }
+
+  // Each pause or resume is a system call (epoll_ctl): only when it changes something.
+  #paused = false;
+  #pause(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    this.conn.socket.pause();
+  }
+  #resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.conn.socket.resume();
   }
 
   end(): void {
@@ -310,8 +324,9 @@ export class Exchange implements SocketEvents {
   }
 
   #timedOut = (): void => {
-    if (this.#phase === SEND) this.#fail("send-timeout", `The peer took no request bytes for --send-timeout ${this.input.sendTimeoutMs} ms`);
-    else if (this.#phase === HEAD) this.#fail("read-timeout", `No response head within --read-timeout ${this.input.readTimeoutMs} ms`);
+    if (this.#phase === SEND) {
+      this.#fail("send-timeout", `The peer took no request bytes for --send-timeout ${this.input.sendTimeoutMs} ms`);
+    } else if (this.#phase === HEAD) this.#fail("read-timeout", `No response head within --read-timeout ${this.input.readTimeoutMs} ms`);
     else if (this.#phase === BODY && this.#target) this.#finish("read-timeout");
   };
 
@@ -333,7 +348,11 @@ export class Exchange implements SocketEvents {
     const end = this.#endRelay;
     this.#endRelay = undefined;
     if (outcome !== "complete" || !this.#reusable) this.conn.socket.destroy();
-    else this.onReusable?.(this.conn);
+    else {
+      // An idle pooled connection must read, to hear its peer close it.
+      this.#resume();
+      this.onReusable?.(this.conn);
+    }
     end?.(outcome);
   }
 

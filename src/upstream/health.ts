@@ -60,10 +60,17 @@ export class HealthChecker {
     let ex: Exchange | undefined;
     const timer = setTimeout(() => ex?.cancel("read-timeout"), this.spec.timeoutMs);
     try {
-      const socket = await this.rt.sockets.connect(a.socketPath ? { path: a.socketPath } : { host: a.host, port: a.port }, this.spec.timeoutMs);
+      const socket = await this.rt.sockets.connect(
+        a.socketPath ? { path: a.socketPath } : { host: a.host, port: a.port },
+        this.spec.timeoutMs,
+      );
       const left = Math.max(1, deadline - Date.now());
       ex = new Exchange({ socket, uses: 0, reused: false }, {
-        head: ENC.encode(`GET ${this.spec.path} HTTP/1.1\r\nHost: ${a.socketPath ? "localhost" : a.key}\r\nUser-Agent: holdfast-health-check\r\nConnection: close\r\n\r\n`),
+        head: ENC.encode(
+          `GET ${this.spec.path} HTTP/1.1\r\nHost: ${
+            a.socketPath ? "localhost" : a.key
+          }\r\nUser-Agent: holdfast-health-check\r\nConnection: close\r\n\r\n`,
+        ),
         body: { kind: "none" },
         openSpool: () => Promise.reject(new Error("no body")),
         method: "GET",

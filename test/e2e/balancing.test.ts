@@ -49,7 +49,7 @@ describe.each(TARGETS)("upstream groups on %s", (target) => {
       expect(Math.abs(count(got, p) - want)).toBeLessThanOrEqual(want * 0.02);
     }
     let run = 0, longest = 0;
-    for (const p of got) longest = Math.max(longest, (run = p === a ? run + 1 : 0));
+    for (const p of got) longest = Math.max(longest, run = p === a ? run + 1 : 0);
     expect(longest).toBeLessThanOrEqual(2);
   }, 60_000);
 

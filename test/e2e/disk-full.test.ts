@@ -4,7 +4,19 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { curl, freePort, sleep, spoolBytes, spoolFiles, startHoldfast, startUpstream, stopAll, TARGETS, tempDir, testFile } from "./harness.ts";
+import {
+  curl,
+  freePort,
+  sleep,
+  spoolBytes,
+  spoolFiles,
+  startHoldfast,
+  startUpstream,
+  stopAll,
+  TARGETS,
+  tempDir,
+  testFile,
+} from "./harness.ts";
 
 const mounts: string[] = [];
 afterAll(async () => {
@@ -33,7 +45,16 @@ describe.each(TARGETS)("full spool disk and vanishing clients on %s", (target) =
     const roomy = tempDir();
     const upPort = await freePort();
     await startUpstream(upPort);
-    const hf = await startHoldfast(target, ["--upstream", `127.0.0.1:${upPort}`, "--spool", roomy, "--spool-reserve", "1m", "--hold", "10s"], { spool: small });
+    const hf = await startHoldfast(target, [
+      "--upstream",
+      `127.0.0.1:${upPort}`,
+      "--spool",
+      roomy,
+      "--spool-reserve",
+      "1m",
+      "--hold",
+      "10s",
+    ], { spool: small });
     // At a limited rate the spool file exists long enough to be seen.
     const pending = curl(["--limit-rate", "8M", "--data-binary", `@${big}`, `${hf.url}/store`]);
     for (let i = 0; i < 300 && spoolFiles(roomy).length === 0; i++) await sleep(10);

@@ -3,7 +3,7 @@
  * Deno, or as a compiled binary) and test upstreams, all on 127.0.0.1.
  * Every process is stopped by its PID in {@link stopAll}.
  */
-import { spawn, type ChildProcess, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createServer } from "node:net";
@@ -56,10 +56,12 @@ export class Proc {
     });
     child.stderr!.on("data", (d: Buffer) => (this.stderr += d.toString()));
     // "close", not "exit": exit can come before the last stdout bytes are read.
-    this.exited = new Promise((r) => child.on("close", (code, sig) => {
-      started.delete(child);
-      r(code ?? (sig === "SIGKILL" ? 137 : 143));
-    }));
+    this.exited = new Promise((r) =>
+      child.on("close", (code, sig) => {
+        started.delete(child);
+        r(code ?? (sig === "SIGKILL" ? 137 : 143));
+      })
+    );
   }
   get pid(): number {
     return this.child.pid!;

@@ -27,8 +27,20 @@ describe.each(TARGETS)("headers and framing on %s", (target) => {
 
   test("hop-by-hop request headers, and those named in Connection, are dropped; Host is preserved", async () => {
     const r = await curl([
-      "-H", "Host: app.example.test", "-H", "Connection: keep-alive, X-Private", "-H", "X-Private: secret",
-      "-H", "Keep-Alive: timeout=5", "-H", "TE: trailers", "-H", "Proxy-Connection: keep-alive", "-H", "X-Kept: 1",
+      "-H",
+      "Host: app.example.test",
+      "-H",
+      "Connection: keep-alive, X-Private",
+      "-H",
+      "X-Private: secret",
+      "-H",
+      "Keep-Alive: timeout=5",
+      "-H",
+      "TE: trailers",
+      "-H",
+      "Proxy-Connection: keep-alive",
+      "-H",
+      "X-Kept: 1",
       `${hf.url}/echo`,
     ]);
     const h = (r.json as { headers: Record<string, string> }).headers;
@@ -51,7 +63,15 @@ describe.each(TARGETS)("headers and framing on %s", (target) => {
   });
 
   test("X-Forwarded-For is appended; X-Real-IP and X-Forwarded-Proto are set, not trusted", async () => {
-    const r = await curl(["-H", "X-Forwarded-For: 203.0.113.9", "-H", "X-Real-IP: 6.6.6.6", "-H", "X-Forwarded-Proto: https", `${hf.url}/echo`]);
+    const r = await curl([
+      "-H",
+      "X-Forwarded-For: 203.0.113.9",
+      "-H",
+      "X-Real-IP: 6.6.6.6",
+      "-H",
+      "X-Forwarded-Proto: https",
+      `${hf.url}/echo`,
+    ]);
     const h = (r.json as { headers: Record<string, string> }).headers;
     expect(h["x-forwarded-for"]).toBe("203.0.113.9, 127.0.0.1");
     expect(h["x-real-ip"]).toBe("127.0.0.1");

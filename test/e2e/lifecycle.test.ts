@@ -3,7 +3,20 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
-import { curl, freePort, holdfastCommand, Proc, sleep, spoolFiles, startHoldfast, startUpstream, stopAll, TARGETS, tempDir, testFile } from "./harness.ts";
+import {
+  curl,
+  freePort,
+  holdfastCommand,
+  Proc,
+  sleep,
+  spoolFiles,
+  startHoldfast,
+  startUpstream,
+  stopAll,
+  TARGETS,
+  tempDir,
+  testFile,
+} from "./harness.ts";
 
 afterAll(stopAll);
 
@@ -73,7 +86,10 @@ describe.each(TARGETS)("lifecycle on %s", (target) => {
     const port = Number(busy.lines[0].split(" ").pop());
     const cases: [string[], RegExp][] = [
       [["--listen", `127.0.0.1:${port}`], /Cannot start: .*(in use|EADDRINUSE)/i],
-      [["--listen", `127.0.0.1:${await freePort()}`, "--offline-page", "/nonexistent/offline.html"], /Cannot start: .*(no such file|ENOENT|not found)/i],
+      [
+        ["--listen", `127.0.0.1:${await freePort()}`, "--offline-page", "/nonexistent/offline.html"],
+        /Cannot start: .*(no such file|ENOENT|not found)/i,
+      ],
     ];
     for (const [flags, message] of cases) {
       const argv = [...holdfastCommand(target), "--upstream", "127.0.0.1:9", "--spool", tempDir(), ...flags];
@@ -85,7 +101,9 @@ describe.each(TARGETS)("lifecycle on %s", (target) => {
 
   test("--help lists every flag with its nginx directive; --version prints version and target", () => {
     const help = spawnSync(holdfastCommand(target)[0], [...holdfastCommand(target).slice(1), "--help"]).stdout.toString();
-    for (const s of ["--listen", "--upstream", "--spool", "client_body_temp_path", "client_max_body_size", "proxy_read_timeout", "--hold"]) {
+    for (
+      const s of ["--listen", "--upstream", "--spool", "client_body_temp_path", "client_max_body_size", "proxy_read_timeout", "--hold"]
+    ) {
       expect(help).toContain(s);
     }
     const version = spawnSync(holdfastCommand(target)[0], [...holdfastCommand(target).slice(1), "--version"]).stdout.toString();

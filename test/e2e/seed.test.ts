@@ -1,7 +1,21 @@
 // The seed scenario of issue 2: a large upload at a limited rate while the
 // upstream is SIGKILLed at half and restarted, before or after the body ends.
 import { afterAll, describe, expect, test } from "bun:test";
-import { type CurlResult, curl, freePort, type Holdfast, sleep, spoolBytes, spoolFiles, startHoldfast, startUpstream, stopAll, type Target, TARGETS, testFile } from "./harness.ts";
+import {
+  curl,
+  type CurlResult,
+  freePort,
+  type Holdfast,
+  sleep,
+  spoolBytes,
+  spoolFiles,
+  startHoldfast,
+  startUpstream,
+  stopAll,
+  type Target,
+  TARGETS,
+  testFile,
+} from "./harness.ts";
 
 afterAll(stopAll);
 
@@ -22,7 +36,15 @@ async function seed(p: Plan) {
   let up = await startUpstream(upPort);
   const hf: Holdfast = await startHoldfast(p.target, ["--upstream", `127.0.0.1:${upPort}`, "--hold", "60s"]);
   const started = Date.now();
-  const pending: Promise<CurlResult> = curl(["--limit-rate", String(p.rate), "-H", "Content-Type: application/octet-stream", "--data-binary", `@${file}`, `${hf.url}/store`]);
+  const pending: Promise<CurlResult> = curl([
+    "--limit-rate",
+    String(p.rate),
+    "-H",
+    "Content-Type: application/octet-stream",
+    "--data-binary",
+    `@${file}`,
+    `${hf.url}/store`,
+  ]);
   const bodyMs = (p.bytes / p.rate) * 1000;
   // Kill at half, judged by what holdfast has spooled.
   for (let i = 0; i < 2000 && spoolBytes(hf.spool) < p.bytes / 2; i++) await sleep(10);
@@ -68,4 +90,3 @@ describe.each(SEED_TARGETS)("seed upload through holdfast on %s", (target) => {
     }, 120_000);
   }
 });
-

@@ -73,7 +73,16 @@ describe.each(TARGETS)("upstream failures on %s", (target) => {
     const page = `/dev/shm/holdfast-offline-${process.pid}.html`;
     writeFileSync(page, "<h1>Back soon</h1>\n");
     const deadPort = await freePort();
-    const hf = await startHoldfast(target, ["--upstream", `127.0.0.1:${deadPort}`, "--hold", "1s", "--offline-page", page, "--offline-status", "200"]);
+    const hf = await startHoldfast(target, [
+      "--upstream",
+      `127.0.0.1:${deadPort}`,
+      "--hold",
+      "1s",
+      "--offline-page",
+      page,
+      "--offline-status",
+      "200",
+    ]);
     const r = await curl(["--data-binary", "hello", `${hf.url}/store`]);
     expect(r.status).toBe(200);
     expect(r.body).toBe("<h1>Back soon</h1>\n");

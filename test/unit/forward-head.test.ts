@@ -24,7 +24,9 @@ describe("forwardHead()", () => {
   });
 
   test("appends to X-Forwarded-For and replaces X-Real-IP, -Proto and -Host the client sent", () => {
-    const h = request("GET / HTTP/1.1\r\nHost: a.test\r\nX-Forwarded-For: 1.1.1.1\r\nX-Real-IP: 6.6.6.6\r\nX-Forwarded-Proto: https\r\n\r\n");
+    const h = request(
+      "GET / HTTP/1.1\r\nHost: a.test\r\nX-Forwarded-For: 1.1.1.1\r\nX-Real-IP: 6.6.6.6\r\nX-Forwarded-Proto: https\r\n\r\n",
+    );
     const out = dec.decode(forwardHead(h, facts));
     expect(out).toContain("X-Forwarded-For: 1.1.1.1, 10.0.0.7\r\n");
     expect(out).not.toContain("6.6.6.6");
@@ -61,7 +63,9 @@ describe("clientResponseHead()", () => {
   });
   test("Transfer-Encoding only when the body is relayed chunked; Connection: close when holdfast closes", () => {
     const h = response("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
-    expect(dec.decode(clientResponseHead(h, { ...framing, passChunked: true }))).toBe("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+    expect(dec.decode(clientResponseHead(h, { ...framing, passChunked: true }))).toBe(
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+    );
     expect(dec.decode(clientResponseHead(h, { ...framing, close: true }))).toBe("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
   });
   test("a status line without a reason phrase stays without one", () => {

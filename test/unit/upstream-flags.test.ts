@@ -13,7 +13,10 @@ describe("parsePeerSpec()", () => {
     expect(parsePeerSpec("127.0.0.1:3000")).toMatchObject({ group: "default", weight: 1, maxFails: 1, failTimeoutMs: 10_000 });
   });
   test("reads unix sockets", () => {
-    expect(parsePeerSpec("unix:/run/app.sock,down")).toMatchObject({ down: true, address: { socketPath: "/run/app.sock", key: "unix:/run/app.sock" } });
+    expect(parsePeerSpec("unix:/run/app.sock,down")).toMatchObject({
+      down: true,
+      address: { socketPath: "/run/app.sock", key: "unix:/run/app.sock" },
+    });
   });
   test("rejects unknown options and bad numbers with the accepted form", () => {
     expect(() => parsePeerSpec("127.0.0.1:1,heavy")).toThrow(/unknown option "heavy"; expected \[GROUP=\]ADDR/);
@@ -24,7 +27,14 @@ describe("parsePeerSpec()", () => {
 
 test("parseHealthCheck() reads options and rejects a path without /", () => {
   expect(parseHealthCheck("api=/healthz,interval=1s,fails=2,passes=3,status=204")).toMatchObject({
-    group: "api", path: "/healthz", intervalMs: 1000, timeoutMs: 2000, fails: 2, passes: 3, statusMin: 204, statusMax: 204,
+    group: "api",
+    path: "/healthz",
+    intervalMs: 1000,
+    timeoutMs: 2000,
+    fails: 2,
+    passes: 3,
+    statusMin: 204,
+    statusMax: 204,
   });
   expect(() => parseHealthCheck("healthz")).toThrow(/starting with \//);
 });
@@ -39,7 +49,9 @@ test("parseNextUpstream() reads nginx's conditions and rejects others", () => {
 });
 
 test("--balance and --health-check must name a group that has peers", () => {
-  expect(() => parseCommandLine(["--upstream", "a:1", "--balance", "api=least-conn"], "/s")).toThrow(/--balance "api=least-conn": no --upstream is in group "api"/);
+  expect(() => parseCommandLine(["--upstream", "a:1", "--balance", "api=least-conn"], "/s")).toThrow(
+    /--balance "api=least-conn": no --upstream is in group "api"/,
+  );
   expect(() => parseCommandLine(["--upstream", "a:1", "--balance", "fastest"], "/s")).toThrow(/--balance "fastest": expected round-robin/);
   const c = parseCommandLine(["--upstream", "a:1", "--upstream", "api=b:2", "--balance", "api=hash:uri"], "/s");
   if (c.kind !== "serve") throw new Error("expected serve");
