@@ -24,6 +24,13 @@ export interface NginxSetup {
    * defaults apply: sendfile off, a 16k body buffer.
    */
   matched: boolean;
+  /**
+   * `worker_connections` (default 64, enough for one upload at a time). Each
+   * parallel upload holds two: the client's and the one to the sink.
+   */
+  workerConnections?: number;
+  /** Idle connections to the sink kept by the worker (`keepalive`, default 4); holdfast keeps 32 (`--keepalive`). */
+  keepalive?: number;
 }
 
 /**
@@ -38,7 +45,7 @@ worker_processes 1;
 pid ${s.prefix}/nginx.pid;
 # error, not warn: every upload would log "body is buffered to a temporary file".
 error_log ${s.prefix}/error.log error;
-events { worker_connections 64; }
+events { worker_connections ${s.workerConnections ?? 64}; }
 http {
   access_log off;
 ${s.matched ? "  sendfile on;\n  client_body_buffer_size 128k;\n" : ""}  client_body_temp_path ${s.bodyTempDir};
@@ -49,7 +56,7 @@ ${s.matched ? "  sendfile on;\n  client_body_buffer_size 128k;\n" : ""}  client_
   scgi_temp_path ${s.prefix}/scgi_temp;
   upstream sink {
     server 127.0.0.1:${s.sinkPort};
-    keepalive 4;
+    keepalive ${s.keepalive ?? 4};
   }
   server {
     listen 127.0.0.1:${s.listenPort};

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, openSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { nginxConf } from "./nginx.ts";
+import { nginxConf, type NginxSetup } from "./nginx.ts";
 import { childPids, freePort, start, type Started, waitForPort } from "./proc.ts";
 import { REPO, type Source } from "./source.ts";
 
@@ -16,6 +16,8 @@ export interface PathEnv {
   /** A fresh spool directory on /dev/shm for this path. */
   spoolDir: string;
   sinkPort: number;
+  /** nginx's connection settings, when not its single-upload ones (see {@link NginxSetup}). */
+  nginx?: Pick<NginxSetup, "workerConnections" | "keepalive">;
   /** Registers a started process for the final cleanup. */
   track(p: Started): void;
 }
@@ -81,7 +83,7 @@ function nginxPath(name: string, matched: boolean): PathSpec {
       const user = process.getuid?.() === 0 ? "root" : undefined;
       writeFileSync(
         conf,
-        nginxConf({ prefix: env.dir, bodyTempDir: env.spoolDir, listenPort: port, sinkPort: env.sinkPort, user, matched }),
+        nginxConf({ prefix: env.dir, bodyTempDir: env.spoolDir, listenPort: port, sinkPort: env.sinkPort, user, matched, ...env.nginx }),
       );
       const master = start("nginx", ["/usr/sbin/nginx", "-p", env.dir, "-c", conf], logFd(env.dir, "nginx"));
       env.track(master);
@@ -95,8 +97,11 @@ function nginxPath(name: string, matched: boolean): PathSpec {
   };
 }
 
-/** The paths to measure, in the order each round runs them: direct, nginx, then each source's holdfast. */
-export function paths(opts: { deno: boolean; smol: boolean; sources: Source[] }): PathSpec[] {
+/**
+ * The paths to measure, in the order each round runs them: direct, nginx, then each source's holdfast.
+ * `nginxDefaults: false` leaves out the second nginx row (nginx's compiled-in defaults).
+ */
+export function paths(opts: { deno: boolean; smol: boolean; sources: Source[]; nginxDefaults?: boolean }): PathSpec[] {
   return [
     {
       name: "direct (curl → sink)",
@@ -104,7 +109,7 @@ export function paths(opts: { deno: boolean; smol: boolean; sources: Source[] })
       start: (env) => Promise.resolve({ url: `http://127.0.0.1:${env.sinkPort}/upload`, pids: () => [], rssNote: "" }),
     },
     nginxPath("nginx (sendfile on, client_body_buffer_size 128k)", true),
-    nginxPath("nginx (defaults: sendfile off, 16k body buffer)", false),
+    ...(opts.nginxDefaults === false ? [] : [nginxPath("nginx (defaults: sendfile off, 16k body buffer)", false)]),
     ...opts.sources.flatMap((s) => holdfastPaths(s, opts, opts.sources.length > 1 ? `, ${s.tag}` : "")),
   ];
 }

@@ -35,7 +35,7 @@ export async function runDemo(rt: Runtime, args: string[], print: (l: string) =>
   let upstream: DemoUpstreamProcess | undefined;
   let proxy: RunningProxy | undefined;
   try {
-    const [upstreamPort, proxyPort] = await freePorts("127.0.0.1", 2);
+    const [upstreamPort, proxyPort] = await freePorts(rt, "127.0.0.1", 2);
     print(
       `demo: uploading ${formatBytes(o.sizeBytes)} at ${formatBytes(o.rateBytesPerSecond)}/s through holdfast;` +
         " the upstream is SIGKILLed at half and restarted 1 s after the body is sent",

@@ -8,7 +8,6 @@ import type { PeerConnection, PeerPool } from "../transport/pool.ts";
 
 /** One try of a request against one peer. Times in ms, sizes in bytes. */
 export interface AttemptInput {
-  peer: PeerAddress;
   /** The request method (RFC 9110 §9.2.2 decides what may be retried). */
   method: string;
   /** The request head for `peer` (its address is the Host of a request that had none). */
@@ -49,16 +48,16 @@ const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"])
  * @throws {AttemptError} refused, connect-timeout, reset, send-timeout,
  *   read-timeout, invalid-response; the client signal's reason when the client left
  */
-export async function attempt(a: AttemptInput): Promise<Exchange> {
-  const pool = a.poolFor(a.peer);
-  let conn = pool.takeIdle() ?? await connect(pool, a);
+export async function attempt(a: AttemptInput, peer: PeerAddress): Promise<Exchange> {
+  const pool = a.poolFor(peer);
+  let conn = pool.takeIdle() ?? await connect(pool, a, peer);
   for (let fresh = !conn.reused;; fresh = true) {
     if (a.clientSignal.aborted) {
       conn.socket.destroy();
       throw a.clientSignal.reason;
     }
     const ex = new Exchange(conn, {
-      head: a.headFor(a.peer),
+      head: a.headFor(peer),
       body: a.body,
       openSpool: a.openSpool,
       method: a.method,
@@ -77,7 +76,7 @@ export async function attempt(a: AttemptInput): Promise<Exchange> {
       if (a.clientSignal.aborted) throw a.clientSignal.reason;
       const stale = (e as { stale?: boolean }).stale === true;
       if (!fresh && stale && (IDEMPOTENT.has(a.method) || !ex.wroteAny)) {
-        conn = await connect(pool, a);
+        conn = await connect(pool, a, peer);
         continue;
       }
       throw e;
@@ -87,14 +86,14 @@ export async function attempt(a: AttemptInput): Promise<Exchange> {
   }
 }
 
-async function connect(pool: PeerPool, a: AttemptInput): Promise<PeerConnection> {
+async function connect(pool: PeerPool, a: AttemptInput, peer: PeerAddress): Promise<PeerConnection> {
   try {
     return await pool.connect(a.connectTimeoutMs);
   } catch (e) {
     if (!(e instanceof ConnectError)) throw e;
     if (e.kind === "timeout") {
-      throw new AttemptError("connect-timeout", `No connection to ${a.peer.key} within --connect-timeout ${a.connectTimeoutMs} ms`);
+      throw new AttemptError("connect-timeout", `No connection to ${peer.key} within --connect-timeout ${a.connectTimeoutMs} ms`);
     }
-    throw new AttemptError("refused", `Connection refused by ${a.peer.key}`);
+    throw new AttemptError("refused", `Connection refused by ${peer.key}`);
   }
 }

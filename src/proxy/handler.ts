@@ -10,7 +10,7 @@ import { BodyFeed } from "../engine/body-feed.ts";
 import type { SpooledBody } from "../spool/spooler.ts";
 import { Spooler } from "../spool/spooler.ts";
 import type { SpoolStore } from "../spool/store.ts";
-import type { RelayOutcome, SpoolSource, UpstreamBody } from "../transport/exchange.ts";
+import type { BodyTarget, RelayOutcome, SpoolSource, UpstreamBody } from "../transport/exchange.ts";
 import type { PeerPool } from "../transport/pool.ts";
 import type { PeerAddress } from "../config/address.ts";
 import type { Group } from "../upstream/group.ts";
@@ -49,6 +49,35 @@ function newRequestId(): string {
   return ID_PREFIX + (++counter).toString(36).padStart(5, "0");
 }
 
+/**
+ * The access record of one request. Its id is made when first read (a spool
+ * file name, the access log): a small GET with the log off needs none.
+ */
+class RequestRecord implements AccessRecord {
+  #id: string | undefined;
+  readonly startedAt = Date.now();
+  status = 0;
+  bodyBytes = 0;
+  sentBytes = 0;
+  attempts: AttemptRecord[] = [];
+  heldMs = 0;
+  constructor(readonly clientAddress: string, readonly method: string, readonly target: string) {}
+  get id(): string {
+    return this.#id ??= newRequestId();
+  }
+}
+
+/** Gathers a small response body after its head, in one buffer. */
+class Collector implements BodyTarget {
+  onDrain: (() => void) | undefined;
+  constructor(readonly into: Uint8Array, public at: number) {}
+  write(b: Uint8Array): boolean {
+    this.into.set(b, this.at);
+    this.at += b.byteLength;
+    return true;
+  }
+}
+
 const ENC = new TextEncoder();
 // Responses up to this size with a Content-Length are read whole before the
 // head goes out (see the relay phase).
@@ -71,18 +100,7 @@ export function createProxyHandler(d: ProxyDeps): StartRequest {
 async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): Promise<void> {
   const c = d.config;
   const finished = d.inflight.begin();
-  const rec: AccessRecord = {
-    id: newRequestId(),
-    startedAt: Date.now(),
-    clientAddress: conn.clientAddress,
-    method: head.method,
-    target: head.target,
-    status: 0,
-    bodyBytes: 0,
-    sentBytes: 0,
-    attempts: [] as AttemptRecord[],
-    heldMs: 0,
-  };
+  const rec = new RequestRecord(conn.clientAddress, head.method, head.target);
   const gone = new GoneSignal();
   conn.onGone = () => gone.abort(new ClientGoneError());
   let spooler: Spooler | undefined;
@@ -182,15 +200,8 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
       // end still gets the client a 504 or 502 instead of a cut-off body.
       const whole = new Uint8Array(clientHead.byteLength + f.bytes);
       whole.set(clientHead);
-      let at = clientHead.byteLength;
-      outcome = await ex.relay({
-        write(b) {
-          whole.set(b, at);
-          at += b.byteLength;
-          return true;
-        },
-        onDrain: undefined,
-      }, false);
+      // Usually the body came with the head: no promise, no wait.
+      outcome = ex.collect(whole, clientHead.byteLength) ?? await ex.relay(new Collector(whole, clientHead.byteLength), false);
       if (outcome === "read-timeout") {
         throw new AttemptError("read-timeout", `The peer stopped sending its response body for --read-timeout ${c.readTimeoutMs} ms`);
       }

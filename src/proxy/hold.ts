@@ -35,6 +35,16 @@ export interface RetryRules {
 const FIRST_BACKOFF_MS = 50;
 const MAX_BACKOFF_MS = 1000;
 
+// The empty set every request starts with; never added to.
+const NONE: Set<Peer> = new Set<Peer>();
+
+/** `set` with `peer` added; {@link NONE} is never changed, a new set replaces it. */
+function withPeer(set: Set<Peer>, peer: Peer): Set<Peer> {
+  const out = set === NONE ? new Set<Peer>() : set;
+  out.add(peer);
+  return out;
+}
+
 // RFC 9110 §9.2.2: methods whose repetition has the effect of one request.
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
 
@@ -63,15 +73,17 @@ const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"])
 export async function sendWithHold(
   group: Group,
   ctx: SelectContext,
-  input: Omit<AttemptInput, "peer">,
+  input: AttemptInput,
   rules: RetryRules,
   records: AttemptRecord[],
 ): Promise<{ exchange: Exchange; peer: Peer }> {
   const holdUntil = Date.now() + rules.holdMs;
   let deadline = holdUntil;
   const mayPassOn = IDEMPOTENT.has(input.method) || rules.next.nonIdempotent;
-  const tried = new Set<Peer>();
-  let refusedSinceWait = new Set<Peer>();
+  // Most requests are served by their first attempt: the sets are made
+  // when an attempt fails.
+  let tried: Set<Peer> = NONE;
+  let refusedSinceWait: Set<Peer> = NONE;
   let backoffMs = FIRST_BACKOFF_MS;
   let last: AttemptError | undefined;
 
@@ -81,7 +93,7 @@ export async function sendWithHold(
     if (left <= 0) throw giveUp();
     await abortable(group.changed(Math.min(backoffMs, left)), input.clientSignal);
     backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
-    refusedSinceWait = new Set();
+    refusedSinceWait = NONE;
   };
 
   let waited = false;
@@ -101,7 +113,7 @@ export async function sendWithHold(
     peer.start();
     let res: Exchange;
     try {
-      res = await attempt({ ...input, peer: peer.address });
+      res = await attempt(input, peer.address);
     } catch (e) {
       peer.end();
       if (!(e instanceof AttemptError)) throw e;
@@ -110,13 +122,13 @@ export async function sendWithHold(
       last = e;
       if (Date.now() >= deadline) throw e;
       if (e.kind === "refused" || e.kind === "connect-timeout") {
-        refusedSinceWait.add(peer);
+        refusedSinceWait = withPeer(refusedSinceWait, peer);
       } else if (e.kind === "reset") {
         if (!mayPassOn || !rules.next.error) throw e;
-        tried.add(peer);
+        tried = withPeer(tried, peer);
         if (!group.hasCandidate(tried)) {
           // Every peer broke on it: an idempotent request is held and replayed.
-          tried.clear();
+          tried = NONE;
           await wait();
         }
       } else if (e.kind === "invalid-response") {
@@ -125,7 +137,7 @@ export async function sendWithHold(
       } else {
         // A read or send timeout: the peer may still be working on it; only untried peers get it.
         if (!mayPassOn || !rules.next.timeout) throw e;
-        tried.add(peer);
+        tried = withPeer(tried, peer);
         if (!group.hasCandidate(tried)) throw e;
       }
       continue;
@@ -135,7 +147,7 @@ export async function sendWithHold(
     const named = rules.next.statuses.has(status);
     // nginx counts a 5xx named in proxy_next_upstream as a peer failure.
     peer.report(!(named && status >= 500), Date.now());
-    tried.add(peer);
+    tried = withPeer(tried, peer);
     const passOn = named && mayPassOn && Date.now() < deadline && group.hasCandidate(tried) &&
       !(rules.tries > 0 && records.length >= rules.tries);
     if (!passOn) return { exchange: res, peer };

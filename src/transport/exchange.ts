@@ -94,7 +94,6 @@ export class Exchange implements SocketEvents {
       this.#resolveHead = resolve;
       this.#rejectHead = reject;
     });
-    this.#headPromise.catch(() => {});
     conn.deadline ??= new Deadline(() => conn.onDeadline?.());
     conn.onDeadline = this.#timedOut;
     this.#deadline = conn.deadline;
@@ -110,41 +109,59 @@ export class Exchange implements SocketEvents {
    */
   response(): Promise<ResponseHead> {
     if (this.conn.socket.closed) this.#fail("reset", "The pooled connection was closed before use");
-    else void this.#send();
+    else if (!this.#sendSmall()) void this.#send();
     return this.#headPromise;
   }
 
+  /**
+   * Sends a request with no body or a small one in one write, without an
+   * async function's promise per request.
+   * @returns false when the body needs {@link #send}
+   */
+  #sendSmall(): boolean {
+    const b = this.input.body;
+    const head = this.input.head;
+    if (b.kind === "file" || (b.kind === "bytes" && b.bytes.byteLength + head.byteLength > 16384)) return false;
+    this.wroteAny = true;
+    if (b.kind === "none" || b.bytes.byteLength === 0) this.conn.socket.write(head);
+    else {
+      // One write, one segment for small requests.
+      const one = new Uint8Array(head.byteLength + b.bytes.byteLength);
+      one.set(head);
+      one.set(b.bytes, head.byteLength);
+      this.conn.socket.write(one);
+    }
+    if (this.#phase !== SEND) return true;
+    this.sent = true;
+    this.#phase = HEAD;
+    this.#deadline.set(this.input.readTimeoutMs);
+    return true;
+  }
+
+  /** Sends the head, then a large body from memory or the spool file, piece by piece as the socket takes it. */
   async #send(): Promise<void> {
     const s = this.conn.socket;
     const b = this.input.body;
     this.wroteAny = true;
     this.#deadline.set(this.input.sendTimeoutMs);
-    if (b.kind === "bytes" && b.bytes.byteLength + this.input.head.byteLength <= 16384) {
-      // One write, one segment for small requests.
-      const one = new Uint8Array(this.input.head.byteLength + b.bytes.byteLength);
-      one.set(this.input.head);
-      one.set(b.bytes, this.input.head.byteLength);
-      s.write(one);
-    } else {
-      s.write(this.input.head);
-      if (b.kind === "bytes" && !(await this.#write(b.bytes))) return;
-      if (b.kind === "file") {
-        try {
-          this.#spool = await this.input.openSpool(b.path);
-          let left = b.size;
-          while (left > 0 && this.#phase === SEND) {
-            const piece = new Uint8Array(Math.min(PIECE_BYTES, left));
-            const n = await this.#spool.read(piece);
-            if (n <= 0) throw new Error(`spool file ended ${left} bytes early`);
-            left -= n;
-            if (!(await this.#write(n === piece.byteLength ? piece : piece.subarray(0, n)))) return;
-          }
-        } catch (e) {
-          if (this.#phase === SEND) this.#fail("reset", `Cannot replay the spool file: ${(e as Error).message}`);
-          return;
-        } finally {
-          this.#spool?.close().catch(() => {});
+    s.write(this.input.head);
+    if (b.kind === "bytes" && !(await this.#write(b.bytes))) return;
+    if (b.kind === "file") {
+      try {
+        this.#spool = await this.input.openSpool(b.path);
+        let left = b.size;
+        while (left > 0 && this.#phase === SEND) {
+          const piece = new Uint8Array(Math.min(PIECE_BYTES, left));
+          const n = await this.#spool.read(piece);
+          if (n <= 0) throw new Error(`spool file ended ${left} bytes early`);
+          left -= n;
+          if (!(await this.#write(n === piece.byteLength ? piece : piece.subarray(0, n)))) return;
         }
+      } catch (e) {
+        if (this.#phase === SEND) this.#fail("reset", `Cannot replay the spool file: ${(e as Error).message}`);
+        return;
+      } finally {
+        this.#spool?.close().catch(() => {});
       }
     }
     if (this.#phase !== SEND) return;
@@ -210,6 +227,22 @@ export class Exchange implements SocketEvents {
       if (h.minor === 0 || connectionHas(h, "close") || this.framing.kind === "close" || h.status === 101) this.#reusable = false;
       return this.#resolveHead(h);
     }
+  }
+
+  /**
+   * The whole `Content-Length` body when it has already arrived with the
+   * head: copied into `into` at `at`, and the connection released, at once.
+   * @returns "complete", or undefined when the body is not all here (use {@link relay})
+   */
+  collect(into: Uint8Array, at: number): RelayOutcome | undefined {
+    const f = this.framing;
+    if (f.kind !== "length" || this.#buf.byteLength < f.bytes || this.#phase !== BODY) return undefined;
+    if (this.#buf.byteLength > f.bytes) this.#reusable = false;
+    into.set(f.bytes === this.#buf.byteLength ? this.#buf : this.#buf.subarray(0, f.bytes), at);
+    this.relayed = f.bytes;
+    this.#buf = EMPTY;
+    this.#finish("complete");
+    return "complete";
   }
 
   /**

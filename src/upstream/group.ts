@@ -45,6 +45,11 @@ export class Group {
 
   #pick(ctx: SelectContext, usable: (p: Peer) => boolean): Peer | undefined {
     for (const tier of this.#tiers) {
+      // Usually every peer is usable: then the tier itself is the candidate
+      // list, and nothing is allocated per request.
+      let all = true;
+      for (let i = 0; i < tier.length && all; i++) all = usable(tier[i]);
+      if (all && tier.length) return this.#policy.select(tier, tier, ctx) as Peer;
       const candidates = tier.filter(usable);
       if (candidates.length) return this.#policy.select(tier, candidates, ctx) as Peer;
     }
