@@ -32,7 +32,7 @@ import {
   renderParallelSection,
 } from "./lib/parallel-report.ts";
 import { type PathEnv, paths, type PathSpec, type RunningPath } from "./lib/paths.ts";
-import { fromDir, snapshot, type Source, workTree } from "./lib/source.ts";
+import { fromDir, REPO, snapshot, type Source, workTree } from "./lib/source.ts";
 import { childIdentities, freePort, killIdentity, start, type Started, stop, waitForPort } from "./lib/proc.ts";
 import { renderSingleSection, REPORT_TITLE, type Row, type RunInfo, SINGLE_HEADING, type SizeResult, verdicts } from "./lib/report.ts";
 import { GET_HEADING } from "./lib/get-report.ts";
@@ -186,7 +186,8 @@ async function benchParallel(a: BenchArgs, specs: PathSpec[], size: number, body
   const nginx = { workerConnections: 4 * n + 64, keepalive: 32 };
   const running = await startPaths(specs, join(work, `parallel-${size}`), `parallel-${size}`, sinkPort, nginx);
   const rows: ParallelRow[] = running.map((r) => ({
-    name: r.spec.name,
+    // The direct path's client is not curl here unless --client curl says so.
+    name: r.spec.proxy ? r.spec.name : `direct (${a.client} → sink)`,
     proxy: r.spec.proxy,
     baseline: r.spec.baseline ?? false,
     runs: [],
@@ -198,7 +199,7 @@ async function benchParallel(a: BenchArgs, specs: PathSpec[], size: number, body
   // Warm-up rounds have the sink hash each body (checked against the file's): correctness checked, off the clock.
   const warmups = Math.max(1, a.warmup);
   for (let round = 0; round < warmups; round++) {
-    for (const r of running) {
+    for (const [i, r] of running.entries()) {
       const p = await parallelUploads({
         client: a.client,
         url: r.run.url,
@@ -212,7 +213,7 @@ async function benchParallel(a: BenchArgs, specs: PathSpec[], size: number, body
       });
       await checkSpoolEmpty(r.spec.name, r.spoolDir);
       console.log(
-        `${label} warm-up (sha256 checked) ${r.spec.name}: ${p.seconds.toFixed(2)} s, ${mbPerSecond(n * size, p.seconds).toFixed(0)} MB/s`,
+        `${label} warm-up (sha256 checked) ${rows[i].name}: ${p.seconds.toFixed(2)} s, ${mbPerSecond(n * size, p.seconds).toFixed(0)} MB/s`,
       );
     }
   }
@@ -244,7 +245,7 @@ async function benchParallel(a: BenchArgs, specs: PathSpec[], size: number, body
       };
       rows[i].runs.push(run);
       console.log(
-        `${label} run ${round + 1}/${a.runs} ${r.spec.name}: ${p.seconds.toFixed(2)} s, ${run.mbps.toFixed(0)} MB/s, slowest upload ${
+        `${label} run ${round + 1}/${a.runs} ${rows[i].name}: ${p.seconds.toFixed(2)} s, ${run.mbps.toFixed(0)} MB/s, slowest upload ${
           run.slowest.toFixed(2)
         } s, proxy CPU ${run.cpuSeconds.toFixed(2)} s, client CPU ${run.clientCpuSeconds.toFixed(2)} s`,
       );
@@ -293,6 +294,19 @@ function newestMtime(dir: string): number {
     if (st.isFile() && st.mtimeMs > newest) newest = st.mtimeMs;
   }
   return newest;
+}
+
+/**
+ * Formats the report the way `deno fmt --check bench` wants it (tables
+ * aligned, prose wrapped at 140 columns, as deno.json says); only a warning
+ * when that cannot be done.
+ */
+function formatReport(path: string): void {
+  const deno = join(REPO, "node_modules/.bin/deno");
+  if (!existsSync(deno)) return console.warn(`${deno} is missing: ${path} is left unformatted (deno fmt would change it)`);
+  const argv = [deno, "fmt", "--quiet", "--config", join(REPO, "deno.json"), path];
+  const r = Bun.spawnSync(argv, { cwd: REPO, stdout: "pipe", stderr: "pipe", timeout: 60_000 });
+  if (r.exitCode !== 0) console.warn(`deno fmt ${path} failed (${r.exitCode}): ${r.stderr.toString().trim()}`);
 }
 
 /** Free bytes on /dev/shm. */
@@ -381,9 +395,11 @@ async function main(): Promise<number> {
       ].join("\n") + (parallelSection ? `\n${parallelSection.trimEnd()}\n` : keptSection(a.report, PARALLEL_HEADING)) +
         keptSection(a.report, GET_HEADING);
       writeFileSync(a.report, doc);
+      formatReport(a.report);
       console.log(`wrote ${a.report} (${SINGLE_HEADING}${parallelSection ? `, ${PARALLEL_HEADING}` : ""}; other sections kept)`);
     } else if (parallelSection) {
       writeSection(a.report, PARALLEL_HEADING, parallelSection, REPORT_TITLE);
+      formatReport(a.report);
       console.log(`wrote the "${PARALLEL_HEADING}" section of ${a.report}`);
     }
   }

@@ -121,7 +121,7 @@ export function renderParallelSection(info: ParallelInfo, results: ParallelSizeR
     "",
     ...runHeader(info),
     `- Client: ${client}`,
-    `- Runs: ${info.runs} measured rounds per path and size, after ${info.warmup} warm-up round(s) in which the sink checks each body's SHA-256; paths alternating within a round`,
+    `- Runs: ${info.runs} measured round(s) per path and size, after ${info.warmup} warm-up round(s) in which the sink checks each body's SHA-256; paths take turns within a round`,
     "- MB = 10^6 bytes. Aggregate throughput = all bodies' bytes / wall time from the first request's start to the last response's end.",
     "- ratio vs nginx: median over the rounds of the path's MB/s divided by nginx's in the same round.",
     "- slowest upload: median over the rounds of the longest single upload. Proxy CPU: user + system time of the proxy's processes over a",

@@ -51,7 +51,7 @@ export function forwardHead(h: RequestHead, f: ForwardFacts): Uint8Array {
     }
   }
   w.ascii(h.method).ascii(" ");
-  if (target === h.target) w.bytes(h.buf.subarray(h.targetStart, h.targetEnd));
+  if (target === h.target) w.range(h.buf, h.targetStart, h.targetEnd);
   else w.ascii(target);
   w.bytes(HTTP11);
   const buf = h.buf;
@@ -73,16 +73,16 @@ export function forwardHead(h: RequestHead, f: ForwardFacts): Uint8Array {
       priorFor = priorFor === undefined ? fieldValue(h, i) : `${priorFor}, ${fieldValue(h, i)}`;
     } else if (kind === SET_BY_PROXY.upgrade) keep = f.upgrade;
     if (!crlf) {
-      if (keep) w.bytes(buf.subarray(ns, fields[4 * i + 3])).bytes(CRLF);
+      if (keep) w.range(buf, ns, fields[4 * i + 3]).bytes(CRLF);
     } else if (keep) {
       if (runStart < 0) runStart = ns;
     } else if (runStart >= 0) {
-      w.bytes(buf.subarray(runStart, ns));
+      w.range(buf, runStart, ns);
       runStart = -1;
     }
   }
   // The last field line's CRLF ends 2 bytes before the head does.
-  if (runStart >= 0) w.bytes(buf.subarray(runStart, h.length - 2));
+  if (runStart >= 0) w.range(buf, runStart, h.length - 2);
   if (hostOverride !== undefined) w.ascii("Host: ").ascii(hostOverride).bytes(CRLF);
   else if (hostAt < 0) w.ascii("Host: ").ascii(f.fallbackHost).bytes(CRLF);
   if (f.upgrade) w.ascii("Connection: upgrade").bytes(CRLF);
@@ -90,7 +90,7 @@ export function forwardHead(h: RequestHead, f: ForwardFacts): Uint8Array {
   w.ascii("X-Real-IP: ").ascii(f.clientAddress).bytes(CRLF);
   w.ascii("X-Forwarded-Proto: ").ascii(f.proto).bytes(CRLF);
   if (hostOverride !== undefined) w.ascii("X-Forwarded-Host: ").ascii(hostOverride).bytes(CRLF);
-  else if (hostAt >= 0) w.ascii("X-Forwarded-Host: ").bytes(buf.subarray(fields[4 * hostAt + 2], fields[4 * hostAt + 3])).bytes(CRLF);
+  else if (hostAt >= 0) w.ascii("X-Forwarded-Host: ").range(buf, fields[4 * hostAt + 2], fields[4 * hostAt + 3]).bytes(CRLF);
   if (f.bodyBytes !== undefined) w.ascii("Content-Length: ").ascii(String(f.bodyBytes)).bytes(CRLF);
   return w.bytes(CRLF).finish();
 }

@@ -185,30 +185,28 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
     const f = ex.framing;
     const dechunk = f.kind === "chunked" && head.minor === 0;
     const keepAlive = head.minor === 1 && !conn.lastRequest && f.kind !== "close" && !dechunk;
-    const clientHead = clientResponseHead(res, {
-      passChunked: f.kind === "chunked" && !dechunk,
-      keepLength: f.kind !== "chunked",
-      close: !keepAlive,
-      upgrade: false,
-    });
+    const toClient = { passChunked: f.kind === "chunked" && !dechunk, keepLength: f.kind !== "chunked", close: !keepAlive, upgrade: false };
     const onGone = () => ex.cancel("client-gone");
     gone.addEventListener("abort", onGone, { once: true });
-    let outcome: RelayOutcome;
+    let outcome: RelayOutcome = "complete";
     if (f.kind === "length" && f.bytes > 0 && f.bytes <= WHOLE_BODY_BYTES) {
       // A small body is read whole first (nginx proxy_buffering): head and
       // body leave in one write, and a peer that stalls or breaks before the
       // end still gets the client a 504 or 502 instead of a cut-off body.
-      const whole = new Uint8Array(clientHead.byteLength + f.bytes);
-      whole.set(clientHead);
       // Usually the body came with the head: no promise, no wait.
-      outcome = ex.collect(whole, clientHead.byteLength) ?? await ex.relay(new Collector(whole, clientHead.byteLength), false);
-      if (outcome === "read-timeout") {
-        throw new AttemptError("read-timeout", `The peer stopped sending its response body for --read-timeout ${c.readTimeoutMs} ms`);
+      let body = ex.collect();
+      if (!body) {
+        const whole = new Collector(new Uint8Array(f.bytes), 0);
+        outcome = await ex.relay(whole, false);
+        if (outcome === "read-timeout") {
+          throw new AttemptError("read-timeout", `The peer stopped sending its response body for --read-timeout ${c.readTimeoutMs} ms`);
+        }
+        if (outcome === "upstream-error") throw new AttemptError("reset", "The peer broke off its response body");
+        body = whole.into;
       }
-      if (outcome === "upstream-error") throw new AttemptError("reset", "The peer broke off its response body");
-      if (outcome === "complete") conn.writeHead(whole);
+      if (outcome === "complete") conn.writeHead(clientResponseHead(res, toClient, body));
     } else {
-      conn.writeHead(clientHead);
+      conn.writeHead(clientResponseHead(res, toClient));
       outcome = await ex.relay(conn, dechunk);
     }
     gone.removeEventListener("abort", onGone);

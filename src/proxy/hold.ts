@@ -147,9 +147,9 @@ export async function sendWithHold(
     const named = rules.next.statuses.has(status);
     // nginx counts a 5xx named in proxy_next_upstream as a peer failure.
     peer.report(!(named && status >= 500), Date.now());
+    if (!named || !mayPassOn) return { exchange: res, peer };
     tried = withPeer(tried, peer);
-    const passOn = named && mayPassOn && Date.now() < deadline && group.hasCandidate(tried) &&
-      !(rules.tries > 0 && records.length >= rules.tries);
+    const passOn = Date.now() < deadline && group.hasCandidate(tried) && !(rules.tries > 0 && records.length >= rules.tries);
     if (!passOn) return { exchange: res, peer };
     peer.end();
     res.cancel("upstream-error");

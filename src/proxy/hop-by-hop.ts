@@ -1,4 +1,4 @@
-import { ascii, fieldValue, type Head } from "../http1/head.ts";
+import { ascii, fieldValue, type Head, valueIs } from "../http1/head.ts";
 
 /**
  * How a field line is treated when a message is forwarded. Numbers, not
@@ -97,6 +97,9 @@ export function isHopByHop(
 }
 
 const CONNECTION = ascii("connection");
+const KEEP_ALIVE_BYTES = ascii("keep-alive");
+const CLOSE_BYTES = ascii("close");
+const UPGRADE_BYTES = ascii("upgrade");
 const KEEP_ALIVE = new Set(["keep-alive"]);
 const CLOSE = new Set(["close"]);
 const UPGRADE = new Set(["upgrade"]);
@@ -117,12 +120,19 @@ export function connectionTokens(h: Head): ReadonlySet<string> | undefined {
     let k = 0;
     while (k < 10 && (h.buf[ns + k] | 0x20) === CONNECTION[k]) k++;
     if (k !== 10) continue;
-    const v = fieldValue(h, i).toLowerCase();
-    const known = v === "keep-alive" ? KEEP_ALIVE : v === "close" ? CLOSE : v === "upgrade" ? UPGRADE : undefined;
-    if (known && !out && !shared) {
+    // The usual single token is compared as bytes: no string per message.
+    const known = valueIs(h, i, KEEP_ALIVE_BYTES)
+      ? KEEP_ALIVE
+      : valueIs(h, i, CLOSE_BYTES)
+      ? CLOSE
+      : valueIs(h, i, UPGRADE_BYTES)
+      ? UPGRADE
+      : undefined;
+    if (known && !out && (!shared || shared === known)) {
       shared = known;
       continue;
     }
+    const v = fieldValue(h, i).toLowerCase();
     out ??= new Set(shared);
     for (const t of v.split(",")) {
       const token = t.trim();

@@ -27,15 +27,16 @@ const HTTP11 = ascii("HTTP/1.1 ");
  * those named in `Connection`), whose framing holdfast decides itself
  * (`Content-Length` and `Transfer-Encoding` per {@link ClientFraming}).
  *
- * @returns the head's bytes, ending with the empty line
+ * @param body a small whole body to send in the same write, after the head
+ * @returns the head's bytes, ending with the empty line, then `body`
  */
-export function clientResponseHead(h: ResponseHead, f: ClientFraming): Uint8Array {
+export function clientResponseHead(h: ResponseHead, f: ClientFraming, body?: Uint8Array): Uint8Array {
   const named = connectionTokens(h);
   const w = WRITER.bytes(HTTP11);
   // The status code and reason are copied as received (3 digits, SP, reason).
   const codeStart = h.reasonStart - 4 >= 0 && h.buf[h.reasonStart - 1] === 32 ? h.reasonStart - 4 : -1;
-  if (codeStart >= 0) w.bytes(h.buf.subarray(codeStart, h.reasonEnd));
-  else w.ascii(`${h.status} `).bytes(h.buf.subarray(h.reasonStart, h.reasonEnd));
+  if (codeStart >= 0) w.range(h.buf, codeStart, h.reasonEnd);
+  else w.ascii(`${h.status} `).range(h.buf, h.reasonStart, h.reasonEnd);
   w.bytes(CRLF);
   const fields = h.fields;
   const buf = h.buf;
@@ -50,19 +51,30 @@ export function clientResponseHead(h: ResponseHead, f: ClientFraming): Uint8Arra
       (kind === SET_BY_PROXY.contentLength && f.keepLength) ||
       (kind === SET_BY_PROXY.upgrade && f.upgrade);
     if (!crlf) {
-      if (keep) w.bytes(buf.subarray(ns, fields[4 * i + 3])).bytes(CRLF);
+      if (keep) w.range(buf, ns, fields[4 * i + 3]).bytes(CRLF);
     } else if (keep) {
       if (runStart < 0) runStart = ns;
     } else if (runStart >= 0) {
-      w.bytes(buf.subarray(runStart, ns));
+      w.range(buf, runStart, ns);
       runStart = -1;
     }
   }
-  if (runStart >= 0) w.bytes(buf.subarray(runStart, h.length - 2));
+  if (runStart >= 0) w.range(buf, runStart, h.length - 2);
   if (f.upgrade) w.ascii("Connection: upgrade").bytes(CRLF);
   else if (f.close) w.ascii("Connection: close").bytes(CRLF);
-  return w.bytes(CRLF).finish();
+  w.bytes(CRLF);
+  if (body === undefined || body.byteLength === 0) return w.finish();
+  // A body that fits the writer's slab goes in it: one buffer, no extra copy.
+  if (body.byteLength <= INLINE_BODY_BYTES) return w.bytes(body).finish();
+  const head = w.finish();
+  const whole = new Uint8Array(head.byteLength + body.byteLength);
+  whole.set(head);
+  whole.set(body, head.byteLength);
+  return whole;
 }
+
+// Bodies up to this size are appended in the head writer's slab (16 KiB).
+const INLINE_BODY_BYTES = 4096;
 
 /** Status line and fields of a response holdfast makes itself (errors, 100, the offline page). */
 export function ownResponseHead(status: number, reason: string, fields: [string, string][]): Uint8Array {

@@ -231,18 +231,19 @@ export class Exchange implements SocketEvents {
 
   /**
    * The whole `Content-Length` body when it has already arrived with the
-   * head: copied into `into` at `at`, and the connection released, at once.
-   * @returns "complete", or undefined when the body is not all here (use {@link relay})
+   * head (the usual case for a small response): the connection is released
+   * at once, without a promise.
+   * @returns the body's bytes, or undefined when it is not all here (use {@link relay})
    */
-  collect(into: Uint8Array, at: number): RelayOutcome | undefined {
+  collect(): Uint8Array | undefined {
     const f = this.framing;
     if (f.kind !== "length" || this.#buf.byteLength < f.bytes || this.#phase !== BODY) return undefined;
     if (this.#buf.byteLength > f.bytes) this.#reusable = false;
-    into.set(f.bytes === this.#buf.byteLength ? this.#buf : this.#buf.subarray(0, f.bytes), at);
+    const body = f.bytes === this.#buf.byteLength ? this.#buf : this.#buf.subarray(0, f.bytes);
     this.relayed = f.bytes;
     this.#buf = EMPTY;
     this.#finish("complete");
-    return "complete";
+    return body;
   }
 
   /**
