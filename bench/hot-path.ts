@@ -6,7 +6,7 @@
  * holdfast adds on top of the two reads and two writes a proxy must make per
  * request; bench/get.ts measures the whole.
  *
- * Usage: `bun bench/hot-path.ts [--time MS]` (also `deno run -A bench/hot-path.ts`).
+ * Usage: `bun bench/hot-path.ts [--time MS] [--only wrk|browser]` (also `deno run -A bench/hot-path.ts`).
  */
 import { Bench } from "tinybench";
 import { detectRuntime } from "../runtime/index.ts";
@@ -109,8 +109,12 @@ const browser = client(
     `Cookie: session=${"a".repeat(2000)}\r\nConnection: keep-alive\r\n\r\n`,
 );
 
+// `--only wrk` or `--only browser` runs one case (for a profile of it alone).
+const onlyArg = argv.indexOf("--only");
+const only = onlyArg >= 0 ? argv[onlyArg + 1] : undefined;
 const bench = new Bench({ time, warmupTime: Math.min(300, time) });
-bench.add("small GET as wrk sends it (1 field)", wrk).add("browser GET (9 fields, 2 KB Cookie)", browser);
+if (only !== "browser") bench.add("small GET as wrk sends it (1 field)", wrk);
+if (only !== "wrk") bench.add("browser GET (9 fields, 2 KB Cookie)", browser);
 await bench.run();
 console.table(bench.tasks.map((t) => {
   const l = (t.result as { latency?: { mean: number; p50: number; p99: number } } | undefined)?.latency;

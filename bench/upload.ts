@@ -44,7 +44,9 @@ const SHM = "/dev/shm/holdfast-bench";
 
 /** Everything started or created, undone by {@link cleanup} in any case. */
 const started = new Set<Started>();
-const track = (p: Started) => void started.add(p);
+let cleaning: Promise<void> | undefined;
+/** Registers a started process; one started while cleaning up (the main path still running after a signal) is killed at once. */
+const track = (p: Started) => void (cleaning ? p.proc.kill("SIGKILL") : started.add(p));
 const untrack = (p: Started) => void started.delete(p);
 const samplers: RssSampler[] = [];
 /** Directories and files to remove at the end. */
@@ -65,10 +67,17 @@ async function stopAll(): Promise<void> {
   }
 }
 
-/** Stops everything, then removes the temp dirs, spool dirs and body file. */
-async function cleanup(): Promise<void> {
-  await stopAll();
-  for (const d of removable.splice(0)) rmSync(d, { recursive: true, force: true });
+/**
+ * Stops everything, then removes the temp dirs, spool dirs and body file. One
+ * cleanup, however many callers (a signal and the failure it causes in the
+ * main path): each waits for all of it before the process exits.
+ */
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    await stopAll();
+    for (const d of removable.splice(0)) rmSync(d, { recursive: true, force: true });
+  })();
+  return cleaning;
 }
 
 /**
@@ -419,8 +428,8 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
 try {
   code = await main();
 } catch (e) {
-  console.error(`bench/upload.ts: ${(e as Error).message}`);
+  if (!interrupted) console.error(`bench/upload.ts: ${(e as Error).message}`);
 } finally {
   await cleanup();
 }
-process.exit(code);
+process.exit(interrupted ? 130 : code);
