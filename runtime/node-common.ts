@@ -8,6 +8,8 @@ import type { Child, SpoolWriter } from "./types.ts";
 // Coalescing small request-body chunks into one writev keeps syscalls per
 // megabyte low; 256 KiB bounds what sits in memory per upload.
 const COALESCE_BYTES = 256 * 1024;
+// Reads this large are written at once rather than coalesced.
+const DIRECT_BYTES = 64 * 1024;
 
 /**
  * Opens `path` exclusively (`wx`, mode 0600) and returns a coalescing {@link SpoolWriter}.
@@ -35,7 +37,9 @@ export async function openSpoolFile(path: string): Promise<SpoolWriter> {
       pending.push(chunk);
       pendingBytes += chunk.byteLength;
       // The executor's throw (ENOSPC) becomes a rejection, as SpoolWriter promises.
-      return new Promise((resolve) => resolve(pendingBytes >= COALESCE_BYTES ? flush() : undefined));
+      // A large read (a runtime hands over up to 512 KiB) goes out at once: held
+      // back, it is memory that cannot be collected yet.
+      return new Promise((resolve) => resolve(pendingBytes >= COALESCE_BYTES || chunk.byteLength >= DIRECT_BYTES ? flush() : undefined));
     },
     async close() {
       try {
