@@ -80,10 +80,7 @@ export class HeadWriter {
    * @param b the bytes to copy
    */
   bytes(b: Uint8Array): this {
-    if (this.#len + b.length > this.#slab.length) this.#grow(b.length);
-    this.#slab.set(b, this.#len);
-    this.#len += b.length;
-    return this;
+    return this.range(b, 0, b.byteLength);
   }
 
   /**

@@ -73,7 +73,7 @@ export function forwardHead(h: RequestHead, f: ForwardFacts): Uint8Array {
       priorFor = priorFor === undefined ? fieldValue(h, i) : `${priorFor}, ${fieldValue(h, i)}`;
     } else if (kind === SET_BY_PROXY.upgrade) keep = f.upgrade;
     if (!crlf) {
-      if (keep) w.range(buf, ns, fields[4 * i + 3]).bytes(CRLF);
+      if (keep) w.range(buf, ns, fields[4 * i + 3]).crlf();
     } else if (keep) {
       if (runStart < 0) runStart = ns;
     } else if (runStart >= 0) {
@@ -83,16 +83,16 @@ export function forwardHead(h: RequestHead, f: ForwardFacts): Uint8Array {
   }
   // The last field line's CRLF ends 2 bytes before the head does.
   if (runStart >= 0) w.range(buf, runStart, h.length - 2);
-  if (hostOverride !== undefined) w.ascii("Host: ").ascii(hostOverride).bytes(CRLF);
-  else if (hostAt < 0) w.ascii("Host: ").ascii(f.fallbackHost).bytes(CRLF);
-  if (f.upgrade) w.ascii("Connection: upgrade").bytes(CRLF);
-  w.ascii("X-Forwarded-For: ").ascii(priorFor === undefined ? f.clientAddress : `${priorFor}, ${f.clientAddress}`).bytes(CRLF);
-  w.ascii("X-Real-IP: ").ascii(f.clientAddress).bytes(CRLF);
-  w.ascii("X-Forwarded-Proto: ").ascii(f.proto).bytes(CRLF);
-  if (hostOverride !== undefined) w.ascii("X-Forwarded-Host: ").ascii(hostOverride).bytes(CRLF);
-  else if (hostAt >= 0) w.ascii("X-Forwarded-Host: ").range(buf, fields[4 * hostAt + 2], fields[4 * hostAt + 3]).bytes(CRLF);
-  if (f.bodyBytes !== undefined) w.ascii("Content-Length: ").ascii(String(f.bodyBytes)).bytes(CRLF);
-  return w.bytes(CRLF).finish();
+  if (hostOverride !== undefined) w.ascii("Host: ").ascii(hostOverride).crlf();
+  else if (hostAt < 0) w.ascii("Host: ").ascii(f.fallbackHost).crlf();
+  if (f.upgrade) w.ascii("Connection: upgrade").crlf();
+  w.ascii("X-Forwarded-For: ").ascii(priorFor === undefined ? f.clientAddress : `${priorFor}, ${f.clientAddress}`).crlf();
+  w.ascii("X-Real-IP: ").ascii(f.clientAddress).crlf();
+  w.ascii("X-Forwarded-Proto: ").ascii(f.proto).crlf();
+  if (hostOverride !== undefined) w.ascii("X-Forwarded-Host: ").ascii(hostOverride).crlf();
+  else if (hostAt >= 0) w.ascii("X-Forwarded-Host: ").range(buf, fields[4 * hostAt + 2], fields[4 * hostAt + 3]).crlf();
+  if (f.bodyBytes !== undefined) w.ascii("Content-Length: ").ascii(String(f.bodyBytes)).crlf();
+  return w.crlf().finish();
 }
 
 /**

@@ -194,17 +194,16 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
       // body leave in one write, and a peer that stalls or breaks before the
       // end still gets the client a 504 or 502 instead of a cut-off body.
       // Usually the body came with the head: no promise, no wait.
-      let body = ex.collect();
-      if (!body) {
+      if (ex.collect()) conn.writeHead(clientResponseHead(res, toClient, ex.bodyBuf, ex.bodyStart, ex.bodyEnd));
+      else {
         const whole = new Collector(new Uint8Array(f.bytes), 0);
         outcome = await ex.relay(whole, false);
         if (outcome === "read-timeout") {
           throw new AttemptError("read-timeout", `The peer stopped sending its response body for --read-timeout ${c.readTimeoutMs} ms`);
         }
         if (outcome === "upstream-error") throw new AttemptError("reset", "The peer broke off its response body");
-        body = whole.into;
+        if (outcome === "complete") conn.writeHead(clientResponseHead(res, toClient, whole.into, 0, f.bytes));
       }
-      if (outcome === "complete") conn.writeHead(clientResponseHead(res, toClient, body));
     } else {
       conn.writeHead(clientResponseHead(res, toClient));
       outcome = await ex.relay(conn, dechunk);

@@ -27,17 +27,23 @@ const HTTP11 = ascii("HTTP/1.1 ");
  * those named in `Connection`), whose framing holdfast decides itself
  * (`Content-Length` and `Transfer-Encoding` per {@link ClientFraming}).
  *
- * @param body a small whole body to send in the same write, after the head
+ * @param body a small whole body to send in the same write, after the head: `body[bodyStart..bodyEnd)`
  * @returns the head's bytes, ending with the empty line, then `body`
  */
-export function clientResponseHead(h: ResponseHead, f: ClientFraming, body?: Uint8Array): Uint8Array {
+export function clientResponseHead(
+  h: ResponseHead,
+  f: ClientFraming,
+  body?: Uint8Array,
+  bodyStart = 0,
+  bodyEnd = body?.byteLength ?? 0,
+): Uint8Array {
   const named = connectionTokens(h);
   const w = WRITER.bytes(HTTP11);
   // The status code and reason are copied as received (3 digits, SP, reason).
   const codeStart = h.reasonStart - 4 >= 0 && h.buf[h.reasonStart - 1] === 32 ? h.reasonStart - 4 : -1;
   if (codeStart >= 0) w.range(h.buf, codeStart, h.reasonEnd);
   else w.ascii(`${h.status} `).range(h.buf, h.reasonStart, h.reasonEnd);
-  w.bytes(CRLF);
+  w.crlf();
   const fields = h.fields;
   const buf = h.buf;
   // Runs of kept lines go as one slice when every line ends in CRLF.
@@ -51,7 +57,7 @@ export function clientResponseHead(h: ResponseHead, f: ClientFraming, body?: Uin
       (kind === SET_BY_PROXY.contentLength && f.keepLength) ||
       (kind === SET_BY_PROXY.upgrade && f.upgrade);
     if (!crlf) {
-      if (keep) w.range(buf, ns, fields[4 * i + 3]).bytes(CRLF);
+      if (keep) w.range(buf, ns, fields[4 * i + 3]).crlf();
     } else if (keep) {
       if (runStart < 0) runStart = ns;
     } else if (runStart >= 0) {
@@ -60,16 +66,17 @@ export function clientResponseHead(h: ResponseHead, f: ClientFraming, body?: Uin
     }
   }
   if (runStart >= 0) w.range(buf, runStart, h.length - 2);
-  if (f.upgrade) w.ascii("Connection: upgrade").bytes(CRLF);
-  else if (f.close) w.ascii("Connection: close").bytes(CRLF);
-  w.bytes(CRLF);
-  if (body === undefined || body.byteLength === 0) return w.finish();
+  if (f.upgrade) w.ascii("Connection: upgrade").crlf();
+  else if (f.close) w.ascii("Connection: close").crlf();
+  w.crlf();
+  const n = bodyEnd - bodyStart;
+  if (body === undefined || n <= 0) return w.finish();
   // A body that fits the writer's slab goes in it: one buffer, no extra copy.
-  if (body.byteLength <= INLINE_BODY_BYTES) return w.bytes(body).finish();
+  if (n <= INLINE_BODY_BYTES) return w.range(body, bodyStart, bodyEnd).finish();
   const head = w.finish();
-  const whole = new Uint8Array(head.byteLength + body.byteLength);
+  const whole = new Uint8Array(head.byteLength + n);
   whole.set(head);
-  whole.set(body, head.byteLength);
+  whole.set(bodyStart === 0 && bodyEnd === body.byteLength ? body : body.subarray(bodyStart, bodyEnd), head.byteLength);
   return whole;
 }
 
@@ -78,7 +85,7 @@ const INLINE_BODY_BYTES = 4096;
 
 /** Status line and fields of a response holdfast makes itself (errors, 100, the offline page). */
 export function ownResponseHead(status: number, reason: string, fields: [string, string][]): Uint8Array {
-  const w = WRITER.ascii(`HTTP/1.1 ${status} ${reason}`).bytes(CRLF);
-  for (const [k, v] of fields) w.ascii(k).ascii(": ").ascii(v).bytes(CRLF);
-  return w.bytes(CRLF).finish();
+  const w = WRITER.ascii(`HTTP/1.1 ${status} ${reason}`).crlf();
+  for (const [k, v] of fields) w.ascii(k).ascii(": ").ascii(v).crlf();
+  return w.crlf().finish();
 }

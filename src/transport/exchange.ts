@@ -77,6 +77,9 @@ export class Exchange implements SocketEvents {
   relayed = 0;
   #phase = SEND;
   #buf: Uint8Array = EMPTY;
+  // Where the unconsumed bytes of #buf start: the body after a final head is
+  // not cut off with a view (JavaScriptCore's subarray costs a small GET's time).
+  #off = 0;
   #resolveHead!: (h: ResponseHead) => void;
   #rejectHead!: (e: AttemptError) => void;
   readonly #headPromise: Promise<ResponseHead>;
@@ -210,8 +213,10 @@ export class Exchange implements SocketEvents {
         if (this.#phase === HEAD) this.#deadline.set(this.input.readTimeoutMs);
         return;
       }
-      this.#buf = h.length === this.#buf.byteLength ? EMPTY : this.#buf.subarray(h.length);
+      if (h.length === this.#buf.byteLength) this.#buf = EMPTY;
+      else this.#off = h.length;
       if (h.status >= 100 && h.status < 200 && h.status !== 101) {
+        this.#buf = this.#take();
         // RFC 9110 §15.2: 100 answers an Expect holdfast already answered itself.
         if (h.status !== 100) this.input.onInterim(h);
         continue;
@@ -238,17 +243,36 @@ export class Exchange implements SocketEvents {
    * The whole `Content-Length` body when it has already arrived with the
    * head (the usual case for a small response): the connection is released
    * at once, without a promise.
-   * @returns the body's bytes, or undefined when it is not all here (use {@link relay})
+   * @returns whether it was (the bytes are then {@link bodyBuf}); else use {@link relay}
    */
-  collect(): Uint8Array | undefined {
+  collect(): boolean {
     const f = this.framing;
-    if (f.kind !== "length" || this.#buf.byteLength < f.bytes || this.#phase !== BODY) return undefined;
-    if (this.#buf.byteLength > f.bytes) this.#reusable = false;
-    const body = f.bytes === this.#buf.byteLength ? this.#buf : this.#buf.subarray(0, f.bytes);
+    const have = this.#buf.byteLength - this.#off;
+    if (f.kind !== "length" || have < f.bytes || this.#phase !== BODY) return false;
+    if (have > f.bytes) this.#reusable = false;
+    this.bodyBuf = this.#buf;
+    this.bodyStart = this.#off;
+    this.bodyEnd = this.#off + f.bytes;
     this.relayed = f.bytes;
     this.#buf = EMPTY;
+    this.#off = 0;
     this.#finish("complete");
-    return body;
+    return true;
+  }
+
+  /** After {@link collect}: the body is `bodyBuf[bodyStart..bodyEnd)`. */
+  bodyBuf: Uint8Array = EMPTY;
+  /** See {@link bodyBuf}. */
+  bodyStart = 0;
+  /** See {@link bodyBuf}. */
+  bodyEnd = 0;
+
+  /** The unconsumed bytes, taken out of the buffer. */
+  #take(): Uint8Array {
+    const rest = this.#off === 0 ? this.#buf : this.#buf.subarray(this.#off);
+    this.#buf = EMPTY;
+    this.#off = 0;
+    return rest;
   }
 
   /**
@@ -267,13 +291,12 @@ export class Exchange implements SocketEvents {
       if (this.#phase === BODY) this.#resume();
     };
     if (f.kind === "none" || (f.kind === "length" && f.bytes === 0)) {
-      if (this.#buf.byteLength) this.#reusable = false;
+      if (this.#buf.byteLength > this.#off) this.#reusable = false;
       this.#finish("complete");
       return done;
     }
     this.#deadline.set(this.input.readTimeoutMs);
-    const rest = this.#buf;
-    this.#buf = EMPTY;
+    const rest = this.#take();
     if (rest.byteLength) this.#relay(rest);
     if (this.#phase === BODY) this.#resume();
     return done;
@@ -284,7 +307,8 @@ export class Exchange implements SocketEvents {
     if (!t) {
       // Not relaying yet (the head is being judged, for a microtask or so):
       // keep the bytes, and stop reading if the peer sends a lot meanwhile.
-      this.#buf = this.#buf.byteLength === 0 ? bytes : join(this.#buf, bytes);
+      const held = this.#take();
+      this.#buf = held.byteLength === 0 ? bytes : join(held, bytes);
       if (this.#buf.byteLength > PIECE_BYTES) this.#pause();
       return;
     }
@@ -413,9 +437,7 @@ export class Exchange implements SocketEvents {
   detach(): Uint8Array {
     this.#phase = DONE;
     this.#deadline.stop();
-    const rest = this.#buf;
-    this.#buf = EMPTY;
-    return rest;
+    return this.#take();
   }
 }
 
