@@ -35,7 +35,7 @@ import { type PathEnv, paths, type PathSpec, type RunningPath } from "./lib/path
 import { fromDir, REPO, snapshot, type Source, workTree } from "./lib/source.ts";
 import { childIdentities, freePort, killIdentity, start, type Started, stop, waitForPort } from "./lib/proc.ts";
 import { renderSingleSection, REPORT_TITLE, type Row, type RunInfo, SINGLE_HEADING, type SizeResult, verdicts } from "./lib/report.ts";
-import { GET_HEADING } from "./lib/get-report.ts";
+import { GET_HEADING, PROFILE_HEADING } from "./lib/get-report.ts";
 import { keptSection, writeSection } from "./lib/sections.ts";
 import { RssSampler, vmField } from "./lib/rss.ts";
 import { mbPerSecond, median } from "./lib/stats.ts";
@@ -402,7 +402,7 @@ async function main(): Promise<number> {
         renderSingleSection(info([loadBefore, parallel.length ? loadMid : loadAfter]), single, notes).trimEnd(),
         "",
       ].join("\n") + (parallelSection ? `\n${parallelSection.trimEnd()}\n` : keptSection(a.report, PARALLEL_HEADING)) +
-        keptSection(a.report, GET_HEADING);
+        keptSection(a.report, GET_HEADING) + keptSection(a.report, PROFILE_HEADING);
       writeFileSync(a.report, doc);
       formatReport(a.report);
       console.log(`wrote ${a.report} (${SINGLE_HEADING}${parallelSection ? `, ${PARALLEL_HEADING}` : ""}; other sections kept)`);

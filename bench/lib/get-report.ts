@@ -5,6 +5,8 @@ import type { WrkResult } from "./wrk.ts";
 
 /** The heading of the section bench/get.ts owns in REPORT.md. */
 export const GET_HEADING = "## Small GETs";
+/** The heading of the `--profile` section of REPORT.md. */
+export const PROFILE_HEADING = "## Small GETs: where the time goes";
 
 /** One wrk load: connection count, and whether every request carries the 2 KB Cookie header. */
 export interface Load {
