@@ -4,8 +4,9 @@ import type { RequestHead } from "../http1/head.ts";
 import { parseRequestHead } from "../http1/parse-request.ts";
 import { ClientGoneError, ProxyError } from "../errors.ts";
 import { Deadline } from "./deadline.ts";
-import { type BodyFeed, feedBody } from "./body-feed.ts";
+import type { BodyFeed } from "./body-feed.ts";
 import { ownResponseHead } from "../proxy/response-head.ts";
+import { reasonOf } from "../http1/reasons.ts";
 
 /** The limits of a client connection, from the command line. Times in ms, sizes in bytes. */
 export interface ClientLimits {
@@ -381,29 +382,3 @@ export class ClientConnection {
     this.socket.end();
   }
 }
-
-/** Reason phrases of the statuses holdfast answers with itself (RFC 9110 §15). */
-export function reasonOf(status: number): string {
-  return REASONS[status] ?? "Error";
-}
-
-const REASONS: Record<number, string> = {
-  200: "OK",
-  400: "Bad Request",
-  404: "Not Found",
-  408: "Request Timeout",
-  413: "Content Too Large",
-  414: "URI Too Long",
-  417: "Expectation Failed",
-  431: "Request Header Fields Too Large",
-  499: "Client Closed Request",
-  500: "Internal Server Error",
-  501: "Not Implemented",
-  502: "Bad Gateway",
-  503: "Service Unavailable",
-  504: "Gateway Timeout",
-  505: "HTTP Version Not Supported",
-  507: "Insufficient Storage",
-};
-
-export { feedBody };

@@ -1,11 +1,10 @@
 import type { Config } from "../config/schema.ts";
 import type { AccessRecord } from "../access-log.ts";
 import { AttemptError, ClientGoneError, ProxyError } from "../errors.ts";
-import { ParseError } from "../http1/errors.ts";
 import { requestFraming } from "../http1/framing.ts";
 import type { RequestHead, ResponseHead } from "../http1/head.ts";
 import type { Inflight } from "../inflight.ts";
-import { type ClientConnection, reasonOf, type StartRequest } from "../engine/client-conn.ts";
+import type { ClientConnection, StartRequest } from "../engine/client-conn.ts";
 import { BodyFeed } from "../engine/body-feed.ts";
 import type { SpooledBody } from "../spool/spooler.ts";
 import { Spooler } from "../spool/spooler.ts";
@@ -14,11 +13,13 @@ import type { BodyTarget, RelayOutcome, SpoolSource, UpstreamBody } from "../tra
 import type { PeerPool } from "../transport/pool.ts";
 import type { PeerAddress } from "../config/address.ts";
 import type { Group } from "../upstream/group.ts";
-import { type AttemptRecord, sendWithHold } from "./hold.ts";
+import { sendWithHold } from "./hold.ts";
 import { forwardHead } from "./forward-head.ts";
 import { requestFacts } from "./request-facts.ts";
-import { clientResponseHead, ownResponseHead } from "./response-head.ts";
+import { clientResponseHead } from "./response-head.ts";
 import { tunnel } from "./tunnel.ts";
+import { failToProxy } from "./fail.ts";
+import { RequestRecord } from "./request-record.ts";
 import { GoneSignal } from "./gone.ts";
 
 /** What the request lifecycle needs, built once at start-up. */
@@ -40,33 +41,6 @@ export interface ProxyDeps {
   onBug(id: string, error: unknown): void;
 }
 
-// The process's start time, then a counter: unique in this process and
-// across restarts (spool names also carry the pid), and cheap per request.
-const ID_PREFIX = Date.now().toString(36);
-let counter = 0;
-/** A request id that is short, unique, and safe in a file name. */
-function newRequestId(): string {
-  return ID_PREFIX + (++counter).toString(36).padStart(5, "0");
-}
-
-/**
- * The access record of one request. Its id is made when first read (a spool
- * file name, the access log): a small GET with the log off needs none.
- */
-class RequestRecord implements AccessRecord {
-  #id: string | undefined;
-  readonly startedAt = Date.now();
-  status = 0;
-  bodyBytes = 0;
-  sentBytes = 0;
-  attempts: AttemptRecord[] = [];
-  heldMs = 0;
-  constructor(readonly clientAddress: string, readonly method: string, readonly target: string) {}
-  get id(): string {
-    return this.#id ??= newRequestId();
-  }
-}
-
 /** Gathers a small response body after its head, in one buffer. */
 class Collector implements BodyTarget {
   onDrain: (() => void) | undefined;
@@ -78,7 +52,6 @@ class Collector implements BodyTarget {
   }
 }
 
-const ENC = new TextEncoder();
 // Responses up to this size with a Content-Length are read whole before the
 // head goes out (see the relay phase).
 const WHOLE_BODY_BYTES = 256 * 1024;
@@ -223,44 +196,4 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
     finished();
     d.onDone(rec);
   }
-}
-
-/**
- * The one place where a failure becomes the client's answer and the logged
- * status: a malformed request 400/501 (and close), an early refusal 408, 413,
- * 417, 507 (with a lingering close), the client gone 499 (nothing sent), an
- * upstream failure 502/504 or the offline page, a bug 500.
- * @returns the status for the access log
- */
-export function failToProxy(d: ProxyDeps, conn: ClientConnection, rec: AccessRecord, e: unknown): number {
-  if (e instanceof ClientGoneError || conn.closed) {
-    conn.abort();
-    return 499;
-  }
-  if (e instanceof ParseError || e instanceof ProxyError) {
-    conn.respondAndClose(e.status, reasonOf(e.status), ENC.encode(`${e.status} ${e.message}\n`));
-    return e.status;
-  }
-  if (e instanceof AttemptError) {
-    const c = d.config;
-    const status = d.offlinePage ? (c.offlineStatus ?? e.status) : e.status;
-    const body = d.offlinePage ?? ENC.encode(`${e.status} ${e.message}\n`);
-    const type = d.offlinePage ? "text/html; charset=utf-8" : "text/plain; charset=utf-8";
-    respond(conn, status, type, body, d.offlinePage ? [["Cache-Control", "no-store"]] : []);
-    rec.sentBytes = body.byteLength;
-    return status;
-  }
-  d.onBug(rec.id, e);
-  conn.respondAndClose(500, reasonOf(500), ENC.encode("500 Internal error in holdfast\n"));
-  return 500;
-}
-
-/** Sends a complete response holdfast made itself on a connection that may stay open. */
-function respond(conn: ClientConnection, status: number, type: string, body: Uint8Array, extra: [string, string][]): void {
-  const keepAlive = conn.minor === 1 && !conn.lastRequest;
-  const fields: [string, string][] = [["Content-Type", type], ["Content-Length", String(body.byteLength)], ...extra];
-  if (!keepAlive) fields.push(["Connection", "close"]);
-  conn.writeHead(ownResponseHead(status, reasonOf(status), fields));
-  conn.write(body);
-  conn.finish(keepAlive);
 }

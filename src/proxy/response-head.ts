@@ -15,7 +15,6 @@ export interface ClientFraming {
   upgrade: boolean;
 }
 
-const CRLF = ascii("\r\n");
 // One writer for every head: finish() hands out an exact copy and resets it.
 const WRITER = new HeadWriter();
 const HTTP11 = ascii("HTTP/1.1 ");

@@ -1,0 +1,29 @@
+import type { AccessRecord } from "../access-log.ts";
+import type { AttemptRecord } from "./hold.ts";
+
+// The process's start time, then a counter: unique in this process and
+// across restarts (spool names also carry the pid), and cheap per request.
+const ID_PREFIX = Date.now().toString(36);
+let counter = 0;
+/** A request id that is short, unique, and safe in a file name. */
+function newRequestId(): string {
+  return ID_PREFIX + (++counter).toString(36).padStart(5, "0");
+}
+
+/**
+ * The access record of one request. Its id is made when first read (a spool
+ * file name, the access log): a small GET with the log off needs none.
+ */
+export class RequestRecord implements AccessRecord {
+  #id: string | undefined;
+  readonly startedAt = Date.now();
+  status = 0;
+  bodyBytes = 0;
+  sentBytes = 0;
+  attempts: AttemptRecord[] = [];
+  heldMs = 0;
+  constructor(readonly clientAddress: string, readonly method: string, readonly target: string) {}
+  get id(): string {
+    return this.#id ??= newRequestId();
+  }
+}
