@@ -1,4 +1,4 @@
-import type { Socket } from "../../runtime/socket-types.ts";
+import type { Socket, SocketEvents } from "../../runtime/socket-types.ts";
 import { ParseError } from "../http1/errors.ts";
 import type { RequestHead } from "../http1/head.ts";
 import { parseRequestHead } from "../http1/parse-request.ts";
@@ -54,7 +54,7 @@ const PROBE_DELAY_MS = 200;
  * (HTTP/1.1 clients must accept unexpected 1xx, RFC 9110 §15.2), which a
  * closed socket answers with a reset; a half-closed one reads and ignores it.
  */
-export class ClientConnection {
+export class ClientConnection implements SocketEvents {
   readonly socket: Socket;
   readonly clientAddress: string;
   #phase = IDLE;
@@ -98,6 +98,7 @@ export class ClientConnection {
 
   // ---- socket events ----
 
+  /** {@link SocketEvents.data}: a head's bytes, a body's, a pipelined request's, or a tunnel's. */
   data(bytes: Uint8Array): void {
     switch (this.#phase) {
       case IDLE:
@@ -122,6 +123,7 @@ export class ClientConnection {
     }
   }
 
+  /** {@link SocketEvents.end}: the client's FIN; a half-close unless it cuts a head or a body short. */
   end(): void {
     this.#finReceived = true;
     switch (this.#phase) {
@@ -147,10 +149,12 @@ export class ClientConnection {
     }
   }
 
+  /** {@link SocketEvents.drain}: the client took what was queued; the relay reads the peer again. */
   drain(): void {
     this.onDrain?.();
   }
 
+  /** {@link SocketEvents.close}: the connection is gone; a request in progress learns it (499). */
   close(error?: Error): void {
     const was = this.#phase;
     this.#phase = CLOSED;

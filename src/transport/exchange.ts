@@ -1,5 +1,4 @@
 import type { SocketEvents } from "../../runtime/socket-types.ts";
-import { ChunkedDecoder } from "../http1/chunked.ts";
 import { ParseError } from "../http1/errors.ts";
 import { type Framing, responseFraming } from "../http1/framing.ts";
 import { type ResponseHead } from "../http1/head.ts";
@@ -8,48 +7,10 @@ import { connectionHas } from "../proxy/forward-head.ts";
 import { AttemptError } from "../errors.ts";
 import { Deadline } from "../engine/deadline.ts";
 import type { PeerConnection } from "./pool.ts";
+import type { BodyTarget, ExchangeInput, RelayOutcome, SpoolSource } from "./types.ts";
+import { BodyFramer } from "./body-framer.ts";
 
-/** A request body as it is sent to a peer: nothing, bytes in memory, or a spool file of a known size. */
-export type UpstreamBody =
-  | { kind: "none" }
-  | { kind: "bytes"; bytes: Uint8Array }
-  | { kind: "file"; path: string; size: number };
-
-/** Reads a spool file back from its start. */
-export interface SpoolSource {
-  /** Fills `into` from the file; 0 at the end. */
-  read(into: Uint8Array): Promise<number>;
-  close(): Promise<void>;
-}
-
-/** One request to send on a peer connection. Times in ms, sizes in bytes. */
-export interface ExchangeInput {
-  /** The request head, from {@link forwardHead}. */
-  head: Uint8Array;
-  body: UpstreamBody;
-  /** Opens a spool file for the replay. */
-  openSpool(path: string): Promise<SpoolSource>;
-  /** The request method: a response to HEAD has no body (RFC 9112 §6.3). */
-  method: string;
-  /** `--read-timeout` (nginx `proxy_read_timeout`): between two reads, the response head included. */
-  readTimeoutMs: number;
-  /** `--send-timeout` (nginx `proxy_send_timeout`): between two writes the peer accepted. */
-  sendTimeoutMs: number;
-  /** `--max-response-header-size` (nginx `proxy_buffer_size`): 502 past it. */
-  maxHeadBytes: number;
-  /** Receives each interim response but 100 (a 103 Early Hints is forwarded). */
-  onInterim(head: ResponseHead): void;
-}
-
-/** Where a response body goes: the client connection. */
-export interface BodyTarget {
-  /** @returns false when the caller should wait for {@link onDrain} */
-  write(bytes: Uint8Array): boolean;
-  onDrain: (() => void) | undefined;
-}
-
-/** How a relayed body ended. */
-export type RelayOutcome = "complete" | "upstream-error" | "read-timeout" | "client-gone";
+export type { BodyTarget, ExchangeInput, RelayOutcome, SpoolSource, UpstreamBody } from "./types.ts";
 
 const SEND = 0, HEAD = 1, BODY = 2, DONE = 3;
 const EMPTY = new Uint8Array(0);
@@ -85,9 +46,7 @@ export class Exchange implements SocketEvents {
   readonly #headPromise: Promise<ResponseHead>;
   readonly #deadline: Deadline;
   #target: BodyTarget | undefined;
-  #dechunk = false;
-  #remaining = 0;
-  #chunked: ChunkedDecoder | undefined;
+  #framer: BodyFramer | undefined;
   #endRelay: ((o: RelayOutcome) => void) | undefined;
   #reusable = true;
   #drainWaiter: (() => void) | undefined;
@@ -185,6 +144,7 @@ export class Exchange implements SocketEvents {
     return this.#phase === SEND;
   }
 
+  /** {@link SocketEvents.drain}: the peer took what was queued; sending goes on. */
   drain(): void {
     if (this.#phase === SEND) this.#deadline.set(this.input.sendTimeoutMs);
     const w = this.#drainWaiter;
@@ -192,6 +152,7 @@ export class Exchange implements SocketEvents {
     w?.();
   }
 
+  /** {@link SocketEvents.data}: response head bytes, then body bytes for the relay. */
   data(bytes: Uint8Array): void {
     this.received += bytes.byteLength;
     if (this.#phase === BODY) return this.#relay(bytes);
@@ -282,10 +243,8 @@ export class Exchange implements SocketEvents {
    */
   relay(target: BodyTarget, dechunk: boolean): Promise<RelayOutcome> {
     this.#target = target;
-    this.#dechunk = dechunk;
     const f = this.framing;
-    if (f.kind === "length") this.#remaining = f.bytes;
-    if (f.kind === "chunked") this.#chunked = new ChunkedDecoder(4096, this.input.maxHeadBytes);
+    this.#framer = new BodyFramer(f, dechunk, this.input.maxHeadBytes);
     const done = new Promise<RelayOutcome>((resolve) => (this.#endRelay = resolve));
     target.onDrain = () => {
       if (this.#phase === BODY) this.#resume();
@@ -313,42 +272,16 @@ export class Exchange implements SocketEvents {
       return;
     }
     this.#deadline.set(this.input.readTimeoutMs);
-    let out = bytes;
-    let complete = false;
-    const f = this.framing;
-    if (f.kind === "length") {
-      if (bytes.byteLength >= this.#remaining) {
-        if (bytes.byteLength > this.#remaining) this.#reusable = false;
-        out = bytes.subarray(0, this.#remaining);
-        complete = true;
-      }
-      this.#remaining -= out.byteLength;
-    } else if (f.kind === "chunked") {
-      let ok = true;
-      try {
-        if (this.#dechunk) {
-          this.#chunked!.push(bytes, (d) => {
-            this.relayed += d.byteLength;
-            ok = t.write(d) && ok;
-          });
-        } else {
-          const used = this.#chunked!.push(bytes, noop);
-          if (used < bytes.byteLength) this.#reusable = false;
-          out = used === bytes.byteLength ? bytes : bytes.subarray(0, used);
-        }
-      } catch {
-        return this.#finish("upstream-error");
-      }
-      complete = this.#chunked!.done;
-      if (this.#dechunk) {
-        if (complete) return this.#finish("complete");
-        if (!ok) this.#pause();
-        return;
-      }
+    const framer = this.#framer!;
+    let ok: boolean;
+    try {
+      ok = framer.push(bytes, t);
+    } catch {
+      return this.#finish("upstream-error");
     }
-    this.relayed += out.byteLength;
-    const ok = out.byteLength === 0 || t.write(out);
-    if (complete) return this.#finish("complete");
+    this.relayed = framer.relayed;
+    if (framer.extra) this.#reusable = false;
+    if (framer.complete) return this.#finish("complete");
     if (!ok) this.#pause();
   }
 
@@ -365,11 +298,13 @@ export class Exchange implements SocketEvents {
     this.conn.socket.resume();
   }
 
+  /** {@link SocketEvents.end}: the peer's FIN ends a close-delimited body; anything else was broken off. */
   end(): void {
     if (this.#phase === BODY && this.#target && this.framing.kind === "close") return this.#finish("complete");
     this.#broke();
   }
 
+  /** {@link SocketEvents.close}: see {@link end}. */
   close(error?: Error): void {
     if (this.#phase === BODY && this.#target && this.framing.kind === "close") return this.#finish("complete");
     this.#broke(error);
@@ -447,5 +382,3 @@ function join(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(b, a.byteLength);
   return out;
 }
-
-function noop(): void {}

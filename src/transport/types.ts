@@ -1,0 +1,49 @@
+/**
+ * The shapes of one exchange with a peer: what is sent, where the response
+ * body goes, how its relay ended.
+ *
+ * @module
+ */
+import type { ResponseHead } from "../http1/head.ts";
+
+/** A request body as it is sent to a peer: nothing, bytes in memory, or a spool file of a known size. */
+export type UpstreamBody =
+  | { kind: "none" }
+  | { kind: "bytes"; bytes: Uint8Array }
+  | { kind: "file"; path: string; size: number };
+
+/** Reads a spool file back from its start. */
+export interface SpoolSource {
+  /** Fills `into` from the file; 0 at the end. */
+  read(into: Uint8Array): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** One request to send on a peer connection. Times in ms, sizes in bytes. */
+export interface ExchangeInput {
+  /** The request head, from `forwardHead` (src/proxy/forward-head.ts). */
+  head: Uint8Array;
+  body: UpstreamBody;
+  /** Opens a spool file for the replay. */
+  openSpool(path: string): Promise<SpoolSource>;
+  /** The request method: a response to HEAD has no body (RFC 9112 §6.3). */
+  method: string;
+  /** `--read-timeout` (nginx `proxy_read_timeout`): between two reads, the response head included. */
+  readTimeoutMs: number;
+  /** `--send-timeout` (nginx `proxy_send_timeout`): between two writes the peer accepted. */
+  sendTimeoutMs: number;
+  /** `--max-response-header-size` (nginx `proxy_buffer_size`): 502 past it. */
+  maxHeadBytes: number;
+  /** Receives each interim response but 100 (a 103 Early Hints is forwarded). */
+  onInterim(head: ResponseHead): void;
+}
+
+/** Where a response body goes: the client connection. */
+export interface BodyTarget {
+  /** @returns false when the caller should wait for {@link onDrain} */
+  write(bytes: Uint8Array): boolean;
+  onDrain: (() => void) | undefined;
+}
+
+/** How a relayed body ended. */
+export type RelayOutcome = "complete" | "upstream-error" | "read-timeout" | "client-gone";
