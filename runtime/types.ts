@@ -86,7 +86,10 @@ export interface Runtime {
   stderr(text: string): void;
   /** Argument vector that starts this same program again (binary, or runtime + script). */
   selfCommand(): string[];
-  /** Starts an HTTP/1.1 server. Rejects when the address cannot be bound. */
+  /**
+   * Starts the runtime's own HTTP/1.1 server. Only the demo's sample upload app uses it: holdfast itself
+   * speaks HTTP on {@link sockets}. Rejects when the address cannot be bound.
+   */
   serve(opts: ServeOptions): Promise<Server>;
   /** Whether a connection to `host:port` (or `socketPath`) is accepted within `timeoutMs` ms (then closed). */
   canConnect(to: { host: string; port: number; socketPath?: string }, timeoutMs: number): Promise<boolean>;
