@@ -7,6 +7,7 @@
  * @module
  */
 import { ConnectError } from "./socket-types.ts";
+import { describeAddress, toConnectError } from "./connect-error.ts";
 import type { Listener, ListenOptions, Socket, SocketAddress, SocketEvents, SocketRuntime } from "./socket-types.ts";
 
 /** User-space bytes queued above which `write` returns false. */
@@ -201,19 +202,6 @@ class BunSocket implements Socket {
 }
 
 /**
- * Wraps a failed connect: every failure before the handshake completed means
- * nothing reached the peer, so all are `refused` except the OS's own timeout.
- */
-function toConnectError(err: unknown, where: string): ConnectError {
-  const code = (err as { code?: string })?.code ?? String(err);
-  return new ConnectError(code === "ETIMEDOUT" ? "timeout" : "refused", `Cannot connect to "${where}": ${code}`);
-}
-
-function describe(addr: SocketAddress): string {
-  return "path" in addr ? `unix:${addr.path}` : `${addr.host}:${addr.port}`;
-}
-
-/**
  * Byte sockets on Bun: TCP (IPv4, IPv6) and unix, half-close, 64 KiB
  * user-space high-water mark, TCP_NODELAY. `reusePort` is Bun's SO_REUSEPORT
  * (Linux). `connect` rejects with {@link ConnectError}; a connect that
@@ -232,7 +220,7 @@ export const bunSockets: SocketRuntime = {
   },
 
   async connect(addr: SocketAddress, timeoutMs: number): Promise<Socket> {
-    const name = describe(addr);
+    const name = describeAddress(addr);
     const socket = BunSocket.handler((raw) => void new BunSocket(raw));
     const where = "path" in addr ? { unix: addr.path } : { hostname: addr.host, port: addr.port };
     const pending = Bun.connect({ ...where, allowHalfOpen: true, socket } as Bun.TCPSocketConnectOptions<BunSocket | undefined>);

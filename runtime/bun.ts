@@ -1,7 +1,7 @@
 /// <reference types="bun-types" />
 import { bunSockets } from "./bun-sockets.ts";
 import { nodeFiles } from "./files.ts";
-import { canConnect, spawnChild } from "./node-common.ts";
+import { canConnect, processAlive, spawnChild } from "./node-common.ts";
 import type { Runtime, ServeOptions, Server } from "./types.ts";
 
 // Bun.serve caps idleTimeout at 255 s.
@@ -26,15 +26,6 @@ function serve(opts: ServeOptions): Promise<Server> {
     // false: in-flight requests finish; the listener closes now.
     close: () => server.stop(false),
   });
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as { code?: string }).code === "EPERM";
-  }
 }
 
 /** The Bun implementation of {@link Runtime}. */

@@ -27,6 +27,7 @@
  */
 import net from "node:net";
 import { ConnectError } from "./socket-types.ts";
+import { describeAddress, toConnectError } from "./connect-error.ts";
 import type { Listener, ListenOptions, Socket, SocketAddress, SocketEvents, SocketRuntime } from "./socket-types.ts";
 
 /** User-space bytes queued above which `write` returns false. */
@@ -132,19 +133,6 @@ class NodeSocket implements Socket {
 }
 
 /**
- * Wraps a failed connect: every failure before the handshake completed means
- * nothing reached the peer, so all are `refused` except the OS's own timeout.
- */
-function toConnectError(err: unknown, where: string): ConnectError {
-  const code = (err as { code?: string })?.code ?? String(err);
-  return new ConnectError(code === "ETIMEDOUT" ? "timeout" : "refused", `Cannot connect to "${where}": ${code}`);
-}
-
-function describe(addr: SocketAddress): string {
-  return "path" in addr ? `unix:${addr.path}` : `${addr.host}:${addr.port}`;
-}
-
-/**
  * Byte sockets on Deno (`node:net`): TCP (IPv4, IPv6) and unix, half-close,
  * 64 KiB user-space high-water mark, TCP_NODELAY, SO_REUSEPORT on Linux.
  * `connect` rejects with {@link ConnectError}; a connect still pending at its
@@ -167,7 +155,7 @@ export const denoSockets: SocketRuntime = {
   },
 
   connect(addr: SocketAddress, timeoutMs: number): Promise<Socket> {
-    const where = describe(addr);
+    const where = describeAddress(addr);
     return new Promise((resolve, reject) => {
       const target = "path" in addr ? { path: addr.path } : { host: addr.host, port: addr.port };
       const sock = net.connect({ ...target, allowHalfOpen: true });

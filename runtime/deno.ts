@@ -1,7 +1,7 @@
 import { denoSockets } from "./deno-sockets.ts";
 import process from "node:process";
 import { nodeFiles } from "./files.ts";
-import { canConnect, spawnChild } from "./node-common.ts";
+import { canConnect, processAlive, spawnChild } from "./node-common.ts";
 import type { Runtime, ServeOptions, Server } from "./types.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -32,15 +32,6 @@ function serve(opts: ServeOptions): Promise<Server> {
 }
 
 // Deno.kill has no signal 0; node:process's kill does it.
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as { code?: string }).code === "EPERM";
-  }
-}
-
 /** The Deno implementation of {@link Runtime}. */
 export const denoRuntime: Runtime = {
   name: "deno",

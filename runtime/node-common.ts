@@ -118,3 +118,16 @@ export function canConnect(to: { host: string; port: number; socketPath?: string
     s.once("error", () => done(false));
   });
 }
+
+/**
+ * Whether process `pid` runs (signal 0). A process of another user that
+ * cannot be signalled (EPERM) counts as running.
+ */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === "EPERM";
+  }
+}

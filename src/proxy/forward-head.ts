@@ -1,5 +1,6 @@
 import { ascii, fieldValue, type Head, type RequestHead } from "../http1/head.ts";
 import { HeadWriter } from "../http1/writer.ts";
+import { FieldCopier } from "./field-copier.ts";
 import { connectionTokens, isHopByHop, SET_BY_PROXY } from "./hop-by-hop.ts";
 
 /** What holdfast adds to the request it forwards (nginx's `proxy_set_header` recipe). */
@@ -16,8 +17,9 @@ export interface ForwardFacts {
   upgrade: boolean;
 }
 
-// One writer for every head: finish() hands out an exact copy and resets it.
+// One writer and one copier for every head: finish() hands out the bytes and starts the next head.
 const WRITER = new HeadWriter();
+const COPIER = new FieldCopier();
 const HTTP11 = ascii(" HTTP/1.1\r\n");
 
 /**
@@ -55,15 +57,11 @@ export function forwardHead(h: RequestHead, f: ForwardFacts): Uint8Array {
   w.bytes(HTTP11);
   const buf = h.buf;
   const fields = h.fields;
-  // With CRLF line ends throughout (bare LF is allowed, RFC 9112 §2.2), a run
-  // of kept field lines is copied as one slice, separators and all.
-  const crlf = linesEndInCRLF(h);
-  let runStart = -1;
+  const copy = COPIER.start(w, h);
   let hostAt = -1;
   let priorFor: string | undefined;
   for (let i = 0; i < h.count; i++) {
-    const ns = fields[4 * i];
-    const kind = isHopByHop(buf, ns, fields[4 * i + 1], named);
+    const kind = isHopByHop(buf, fields[4 * i], fields[4 * i + 1], named);
     let keep = kind === SET_BY_PROXY.keep;
     if (kind === SET_BY_PROXY.host) {
       if (hostAt < 0) hostAt = i;
@@ -71,17 +69,9 @@ export function forwardHead(h: RequestHead, f: ForwardFacts): Uint8Array {
     } else if (kind === SET_BY_PROXY.forwardedFor) {
       priorFor = priorFor === undefined ? fieldValue(h, i) : `${priorFor}, ${fieldValue(h, i)}`;
     } else if (kind === SET_BY_PROXY.upgrade) keep = f.upgrade;
-    if (!crlf) {
-      if (keep) w.range(buf, ns, fields[4 * i + 3]).crlf();
-    } else if (keep) {
-      if (runStart < 0) runStart = ns;
-    } else if (runStart >= 0) {
-      w.range(buf, runStart, ns);
-      runStart = -1;
-    }
+    copy.line(i, keep);
   }
-  // The last field line's CRLF ends 2 bytes before the head does.
-  if (runStart >= 0) w.range(buf, runStart, h.length - 2);
+  copy.end();
   if (hostOverride !== undefined) w.ascii("Host: ").ascii(hostOverride).crlf();
   else if (hostAt < 0) w.ascii("Host: ").ascii(f.fallbackHost).crlf();
   if (f.upgrade) w.ascii("Connection: upgrade").crlf();
@@ -92,22 +82,6 @@ export function forwardHead(h: RequestHead, f: ForwardFacts): Uint8Array {
   else if (hostAt >= 0) w.ascii("X-Forwarded-Host: ").range(buf, fields[4 * hostAt + 2], fields[4 * hostAt + 3]).crlf();
   if (f.bodyBytes !== undefined) w.ascii("Content-Length: ").ascii(String(f.bodyBytes)).crlf();
   return w.crlf().finish();
-}
-
-/**
- * Whether every field line of `h` ends in CRLF, so runs of lines can be
- * copied as they are. Each field name follows its predecessor's line end;
- * the head ends with CRLF CRLF.
- */
-export function linesEndInCRLF(h: Head): boolean {
-  const b = h.buf;
-  const e = h.length;
-  if (b[e - 1] !== 10 || b[e - 2] !== 13 || (h.count > 0 && (b[e - 3] !== 10 || b[e - 4] !== 13))) return false;
-  for (let i = 0; i < h.count; i++) {
-    const ns = h.fields[4 * i];
-    if (b[ns - 1] !== 10 || b[ns - 2] !== 13) return false;
-  }
-  return true;
 }
 
 /** `http://host:port/path?q` -> authority and origin-form path; undefined when not absolute-form. */

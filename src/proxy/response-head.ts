@@ -1,7 +1,7 @@
 import { ascii, type ResponseHead } from "../http1/head.ts";
 import { HeadWriter } from "../http1/writer.ts";
 import { connectionTokens, isHopByHop, RESPONSE_TABLE, SET_BY_PROXY } from "./hop-by-hop.ts";
-import { linesEndInCRLF } from "./forward-head.ts";
+import { FieldCopier } from "./field-copier.ts";
 
 /** How the client's copy of a response is framed. */
 export interface ClientFraming {
@@ -17,6 +17,7 @@ export interface ClientFraming {
 
 // One writer for every head: finish() hands out an exact copy and resets it.
 const WRITER = new HeadWriter();
+const COPIER = new FieldCopier();
 const HTTP11 = ascii("HTTP/1.1 ");
 
 /**
@@ -44,27 +45,18 @@ export function clientResponseHead(
   else w.ascii(`${h.status} `).range(h.buf, h.reasonStart, h.reasonEnd);
   w.crlf();
   const fields = h.fields;
-  const buf = h.buf;
-  // Runs of kept lines go as one slice when every line ends in CRLF.
-  const crlf = linesEndInCRLF(h);
-  let runStart = -1;
+  const copy = COPIER.start(w, h);
   for (let i = 0; i < h.count; i++) {
-    const ns = fields[4 * i];
-    const kind = isHopByHop(buf, ns, fields[4 * i + 1], named, RESPONSE_TABLE);
-    const keep = kind === SET_BY_PROXY.keep ||
-      (kind === SET_BY_PROXY.transferEncoding && f.passChunked) ||
-      (kind === SET_BY_PROXY.contentLength && f.keepLength) ||
-      (kind === SET_BY_PROXY.upgrade && f.upgrade);
-    if (!crlf) {
-      if (keep) w.range(buf, ns, fields[4 * i + 3]).crlf();
-    } else if (keep) {
-      if (runStart < 0) runStart = ns;
-    } else if (runStart >= 0) {
-      w.range(buf, runStart, ns);
-      runStart = -1;
-    }
+    const kind = isHopByHop(h.buf, fields[4 * i], fields[4 * i + 1], named, RESPONSE_TABLE);
+    copy.line(
+      i,
+      kind === SET_BY_PROXY.keep ||
+        (kind === SET_BY_PROXY.transferEncoding && f.passChunked) ||
+        (kind === SET_BY_PROXY.contentLength && f.keepLength) ||
+        (kind === SET_BY_PROXY.upgrade && f.upgrade),
+    );
   }
-  if (runStart >= 0) w.range(buf, runStart, h.length - 2);
+  copy.end();
   if (f.upgrade) w.ascii("Connection: upgrade").crlf();
   else if (f.close) w.ascii("Connection: close").crlf();
   w.crlf();
