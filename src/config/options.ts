@@ -87,7 +87,7 @@ export const FLAGS: FlagSpec[] = [
     default: "32",
     nginx: "keepalive",
     help:
-      "Idle connections kept open per peer for reuse (newest reused first; the excess closes 100ms after a burst, idle ones after 60s); 0 closes each after its response.",
+      "Idle connections kept open per peer for reuse (newest reused first; the excess closes once idle for 100ms, all idle ones after 60s); 0 closes each after its response.",
   },
   {
     name: "spool",
