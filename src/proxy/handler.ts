@@ -83,6 +83,8 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
   try {
     const facts = requestFacts(head);
     conn.closeRequested = facts.close;
+    // RFC 9110 §9.3.6: CONNECT asks a forward proxy for a tunnel; a reverse proxy has no such service to offer.
+    if (head.method === "CONNECT") throw new ProxyError(501, "holdfast is a reverse proxy: CONNECT is not supported");
     const framing = requestFraming(head);
     if (facts.expect !== undefined && facts.expect !== "100-continue") {
       throw new ProxyError(417, `Cannot meet the expectation "${facts.expect}"`);

@@ -86,6 +86,7 @@ const SMUGGLING: [string, string, number[]][] = [
   ["NUL in a header value", head("/s", ["X-Nul: a\0b"]), [400]],
   ["an invalid character in the method", head("/s", [], "GE(T"), [400]],
   ["HTTP/1.2x", "GET /s HTTP/1.2x\r\nHost: t\r\n\r\n", [400]],
+  ["CONNECT (a reverse proxy offers no client tunnels)", "CONNECT example.test:443 HTTP/1.1\r\nHost: example.test:443\r\n\r\n", [501]],
   ["a request line over --max-header-size (414)", head(`/${"a".repeat(70 * 1024)}`), [414]],
   ["a header section over --max-header-size (431)", head("/s", Array.from({ length: 70 }, (_, i) => `X-Fill-${i}: ${"b".repeat(1024)}`)), [
     431,
