@@ -2,6 +2,7 @@ import type { Socket, SocketEvents } from "../../runtime/socket-types.ts";
 import { ParseError } from "../http1/errors.ts";
 import type { RequestHead } from "../http1/head.ts";
 import { parseRequestHead } from "../http1/parse-request.ts";
+import { endsHead, HeadBuffer } from "../http1/head-buffer.ts";
 import { ClientGoneError, ProxyError } from "../errors.ts";
 import { Deadline } from "./deadline.ts";
 import type { BodyFeed } from "./body-feed.ts";
@@ -26,7 +27,6 @@ export type StartRequest = (conn: ClientConnection, head: RequestHead) => void;
 /** Receives a request head parse failure for the log: status and reason. */
 export type OnParseError = (conn: ClientConnection, status: number, message: string) => void;
 
-const EMPTY = new Uint8Array(0);
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
 
 // Phases of a client connection.
@@ -58,7 +58,7 @@ export class ClientConnection implements SocketEvents {
   readonly socket: Socket;
   readonly clientAddress: string;
   #phase = IDLE;
-  #buf: Uint8Array = EMPTY;
+  readonly #in = new HeadBuffer();
   #requests = 0;
   #finReceived = false;
   #responseStarted = false;
@@ -102,17 +102,21 @@ export class ClientConnection implements SocketEvents {
   data(bytes: Uint8Array): void {
     switch (this.#phase) {
       case IDLE:
-      case HEAD:
-        this.#append(bytes);
-        this.#parse();
+      case HEAD: {
+        const seen = this.#in.bytes.byteLength;
+        this.#in.append(bytes);
+        // The parser runs when the head can be complete, or is too large.
+        if (seen === 0 || endsHead(this.#in.bytes, seen) || this.#in.bytes.byteLength > this.limits.maxHeadBytes) this.#parse();
+        else this.#startHead();
         return;
+      }
       case BODY:
         this.#feed(bytes);
         return;
       case BUSY:
-        this.#append(bytes);
+        this.#in.append(bytes);
         // Pipelined requests wait; bound what waits with them.
-        if (this.#buf.byteLength > this.limits.maxHeadBytes) this.#pause();
+        if (this.#in.bytes.byteLength > this.limits.maxHeadBytes) this.#pause();
         return;
       case TUNNEL:
         this.#tunnelData?.(bytes);
@@ -177,8 +181,7 @@ export class ClientConnection implements SocketEvents {
     this.#body = feed;
     this.#phase = BODY;
     this.#deadline.set(feed.timeoutMs);
-    const rest = this.#buf;
-    this.#buf = EMPTY;
+    const rest = this.#in.take();
     if (rest.byteLength > 0) this.#feed(rest);
     else if (this.#finReceived) feed.fail(new ClientGoneError());
     return feed.done;
@@ -217,7 +220,7 @@ export class ClientConnection implements SocketEvents {
     if (!keepAlive || this.#requests >= this.limits.keepaliveRequests) return this.#close();
     this.#phase = IDLE;
     this.#resume();
-    if (this.#buf.byteLength > 0) return this.#parse();
+    if (this.#in.bytes.byteLength > 0) return this.#parse();
     if (this.#finReceived) return this.#close();
     this.#deadline.set(this.limits.keepaliveTimeoutMs);
   }
@@ -255,7 +258,7 @@ export class ClientConnection implements SocketEvents {
 
   /** Closes the connection when it waits between requests (shutdown). */
   closeIfIdle(): void {
-    if (this.#phase === IDLE || this.#phase === HEAD && this.#buf.byteLength === 0) this.#close();
+    if (this.#phase === IDLE || this.#phase === HEAD && this.#in.bytes.byteLength === 0) this.#close();
   }
 
   /** Closes at once: a response cut short must not look complete to the client. */
@@ -292,33 +295,24 @@ export class ClientConnection implements SocketEvents {
     this.#deadline.stop();
     this.#tunnelData = onData;
     this.#tunnelEnd = onEnd;
-    const rest = this.#buf;
-    this.#buf = EMPTY;
+    const rest = this.#in.take();
     if (rest.byteLength) onData(rest);
     if (this.#finReceived) onEnd();
   }
 
   // ---- internals ----
 
-  #append(bytes: Uint8Array): void {
-    if (this.#buf.byteLength === 0) {
-      this.#buf = bytes;
-      return;
-    }
-    const joined = new Uint8Array(this.#buf.byteLength + bytes.byteLength);
-    joined.set(this.#buf);
-    joined.set(bytes, this.#buf.byteLength);
-    this.#buf = joined;
+  #startHead(): void {
+    if (this.#phase !== IDLE) return;
+    this.#phase = HEAD;
+    this.#deadline.set(this.limits.headerTimeoutMs);
   }
 
   #parse(): void {
-    if (this.#phase === IDLE) {
-      this.#phase = HEAD;
-      this.#deadline.set(this.limits.headerTimeoutMs);
-    }
+    this.#startHead();
     let head: RequestHead | null;
     try {
-      head = parseRequestHead(this.#buf, this.limits.maxHeadBytes);
+      head = parseRequestHead(this.#in.bytes, this.limits.maxHeadBytes);
     } catch (e) {
       if (!(e instanceof ParseError)) throw e;
       this.onParseError(this, e.status, e.message);
@@ -329,7 +323,7 @@ export class ClientConnection implements SocketEvents {
       if (this.#finReceived) this.#close();
       return;
     }
-    this.#buf = head.length === this.#buf.byteLength ? EMPTY : this.#buf.subarray(head.length);
+    this.#in.consume(head.length);
     this.#head = head;
     this.#requests++;
     this.#phase = BUSY;
@@ -355,7 +349,7 @@ export class ClientConnection implements SocketEvents {
     if (feed.complete) {
       this.#phase = BUSY;
       this.#deadline.clear();
-      if (used < bytes.byteLength) this.#buf = bytes.subarray(used);
+      if (used < bytes.byteLength) this.#in.append(bytes.subarray(used));
       feed.succeed();
     }
   }

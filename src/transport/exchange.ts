@@ -3,6 +3,7 @@ import { ParseError } from "../http1/errors.ts";
 import { type Framing, responseFraming } from "../http1/framing.ts";
 import { type ResponseHead } from "../http1/head.ts";
 import { parseResponseHead } from "../http1/parse-response.ts";
+import { endsHead, HeadBuffer } from "../http1/head-buffer.ts";
 import { connectionHas } from "../proxy/forward-head.ts";
 import { AttemptError } from "../errors.ts";
 import { Deadline } from "../engine/deadline.ts";
@@ -157,9 +158,20 @@ export class Exchange implements SocketEvents {
     this.received += bytes.byteLength;
     if (this.#phase === BODY) return this.#relay(bytes);
     if (this.#phase === DONE) return;
-    this.#buf = this.#buf.byteLength === 0 ? bytes : join(this.#buf, bytes);
-    this.#parseHead();
+    const seen = this.#buf.byteLength;
+    if (seen === 0) this.#buf = bytes;
+    else {
+      this.#headIn.bytes = this.#buf;
+      this.#headIn.append(bytes);
+      this.#buf = this.#headIn.bytes;
+    }
+    // The parser runs when the head can be complete, or is too large.
+    if (seen === 0 || endsHead(this.#buf, seen) || this.#buf.byteLength > this.input.maxHeadBytes) this.#parseHead();
+    else if (this.#phase === HEAD) this.#deadline.set(this.input.readTimeoutMs);
   }
+
+  // Grows a head that comes in pieces without copying it whole each time.
+  readonly #headIn = new HeadBuffer();
 
   #parseHead(): void {
     for (;;) {

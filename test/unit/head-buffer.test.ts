@@ -1,0 +1,75 @@
+import { describe, expect, test } from "bun:test";
+import type { Socket, SocketEvents } from "../../runtime/socket-types.ts";
+import { ClientConnection } from "../../src/engine/client-conn.ts";
+import { fieldValue, type RequestHead } from "../../src/http1/head.ts";
+import { endsHead, HeadBuffer } from "../../src/http1/head-buffer.ts";
+
+const enc = new TextEncoder();
+
+describe("endsHead()", () => {
+  test("finds the empty line ending a head, CRLF or bare LF, only at or after `from`", () => {
+    const crlf = enc.encode("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    expect(endsHead(crlf, 0)).toBe(true);
+    expect(endsHead(crlf, crlf.length - 1)).toBe(true);
+    expect(endsHead(crlf.subarray(0, crlf.length - 1), 0)).toBe(false);
+    expect(endsHead(enc.encode("GET / HTTP/1.1\nHost: a\n\n"), 0)).toBe(true);
+    expect(endsHead(enc.encode("GET / HTTP/1.1\r\nHost: a\r\n"), 0)).toBe(false);
+  });
+});
+
+describe("HeadBuffer", () => {
+  test("keeps the first read as it is, grows for later ones, and never writes over a view it handed out", () => {
+    const b = new HeadBuffer();
+    const first = enc.encode("abc");
+    b.append(first);
+    expect(b.bytes).toBe(first);
+    b.append(enc.encode("def"));
+    const view = b.bytes;
+    expect(new TextDecoder().decode(view)).toBe("abcdef");
+    b.consume(2);
+    b.append(enc.encode("XYZ"));
+    expect(new TextDecoder().decode(b.bytes)).toBe("cdefXYZ");
+    expect(new TextDecoder().decode(view)).toBe("abcdef");
+  });
+});
+
+/** A socket whose events the test raises; writes are collected. */
+class FakeSocket implements Socket {
+  events: SocketEvents = { data() {}, end() {}, drain() {}, close() {} };
+  remoteAddress = "127.0.0.1";
+  remotePort = 1;
+  bufferedBytes = 0;
+  closed = false;
+  written: Uint8Array[] = [];
+  write(b: Uint8Array): boolean {
+    this.written.push(b);
+    return true;
+  }
+  shutdown(): void {}
+  end(): void {
+    this.closed = true;
+  }
+  destroy(): void {
+    this.closed = true;
+  }
+  pause(): void {}
+  resume(): void {}
+}
+
+test("a head sent one byte a read is parsed once it ends, exactly as sent", () => {
+  const cookie = "c".repeat(20_000);
+  const wire = enc.encode(`GET /dribble HTTP/1.1\r\nHost: a\r\nCookie: ${cookie}\r\n\r\n`);
+  const heads: RequestHead[] = [];
+  const sock = new FakeSocket();
+  const conn = new ClientConnection(
+    sock,
+    { maxHeadBytes: 65536, headerTimeoutMs: 60_000, keepaliveTimeoutMs: 60_000, keepaliveRequests: 100 },
+    (_c, h) => heads.push(h),
+    () => {},
+  );
+  for (let i = 0; i < wire.length; i++) sock.events.data(wire.subarray(i, i + 1));
+  expect(heads.length).toBe(1);
+  expect(heads[0].target).toBe("/dribble");
+  expect(fieldValue(heads[0], 1)).toBe(cookie);
+  conn.abort();
+});
