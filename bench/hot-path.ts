@@ -10,7 +10,8 @@
  */
 import { Bench } from "tinybench";
 import { detectRuntime } from "../runtime/index.ts";
-import type { Listener, Socket, SocketAddress, SocketEvents, SocketRuntime } from "../runtime/socket-types.ts";
+import type { Listener, Socket, SocketAddress, SocketRuntime } from "../runtime/socket-types.ts";
+import { FakeSocket } from "../test/fixtures/fake-socket.ts";
 import { parseCommandLine } from "../src/config/parse.ts";
 import { ClientConnection } from "../src/engine/client-conn.ts";
 import { Inflight } from "../src/inflight.ts";
@@ -25,31 +26,6 @@ const timeArg = argv.indexOf("--time");
 const time = Math.min(5000, Math.max(50, timeArg >= 0 ? Number(argv[timeArg + 1]) || 1000 : 1000));
 
 const enc = new TextEncoder();
-const NOOP: SocketEvents = { data() {}, end() {}, drain() {}, close() {} };
-
-/** A socket whose writes go to `onWrite`; events are raised by the bench. */
-class FakeSocket implements Socket {
-  events: SocketEvents = NOOP;
-  remoteAddress = "127.0.0.1";
-  remotePort = 40000;
-  bufferedBytes = 0;
-  closed = false;
-  constructor(readonly onWrite: (b: Uint8Array) => void) {}
-  write(b: Uint8Array): boolean {
-    this.onWrite(b);
-    return true;
-  }
-  shutdown(): void {}
-  end(): void {
-    this.closed = true;
-  }
-  destroy(): void {
-    this.closed = true;
-  }
-  pause(): void {}
-  resume(): void {}
-}
-
 // The peer answers each request head with a 2-byte body in one read, on the
 // next microtask (a read never comes inside the write that caused it).
 const PEER_RESPONSE = enc.encode(

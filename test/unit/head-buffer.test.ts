@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { Socket, SocketEvents } from "../../runtime/socket-types.ts";
+import { FakeSocket } from "../fixtures/fake-socket.ts";
 import { ClientConnection } from "../../src/engine/client-conn.ts";
 import { fieldValue, type RequestHead } from "../../src/http1/head.ts";
 import { endsHead, HeadBuffer } from "../../src/http1/head-buffer.ts";
@@ -32,29 +32,6 @@ describe("HeadBuffer", () => {
     expect(new TextDecoder().decode(view)).toBe("abcdef");
   });
 });
-
-/** A socket whose events the test raises; writes are collected. */
-class FakeSocket implements Socket {
-  events: SocketEvents = { data() {}, end() {}, drain() {}, close() {} };
-  remoteAddress = "127.0.0.1";
-  remotePort = 1;
-  bufferedBytes = 0;
-  closed = false;
-  written: Uint8Array[] = [];
-  write(b: Uint8Array): boolean {
-    this.written.push(b);
-    return true;
-  }
-  shutdown(): void {}
-  end(): void {
-    this.closed = true;
-  }
-  destroy(): void {
-    this.closed = true;
-  }
-  pause(): void {}
-  resume(): void {}
-}
 
 test("a head sent one byte a read is parsed once it ends, exactly as sent", () => {
   const cookie = "c".repeat(20_000);
