@@ -146,7 +146,10 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
     const res = ex.head!;
     rec.status = res.status;
     if (res.status === 101) {
-      if (!upgrade) throw new AttemptError("invalid-response", "The peer switched protocols on a request that asked for no upgrade");
+      if (!upgrade) {
+        ex.cancel("upstream-error");
+        throw new AttemptError("invalid-response", "The peer switched protocols on a request that asked for no upgrade");
+      }
       const totals = await tunnel(
         conn,
         ex,
