@@ -82,12 +82,7 @@ export async function startProxy(rt: Runtime, config: Config, log: (line: string
   const onAccept = (socket: Socket) => {
     const conn = new ClientConnection(socket, limits, start, onParseError);
     conns.add(conn);
-    const events = socket.events;
-    const close = events.close.bind(events);
-    events.close = (error) => {
-      conns.delete(conn);
-      close(error);
-    };
+    conn.onClosed = () => conns.delete(conn);
   };
   let listener: Listener;
   try {

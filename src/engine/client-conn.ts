@@ -70,6 +70,8 @@ export class ClientConnection implements SocketEvents {
   closeRequested = false;
   /** Called when the client goes away while a request is in progress. */
   onGone: ((error: Error) => void) | undefined;
+  /** Called once when the connection has closed, whoever closed it. */
+  onClosed: (() => void) | undefined;
   /** Called when the socket can take more bytes after {@link write} returned false. */
   onDrain: (() => void) | undefined;
 
@@ -161,6 +163,7 @@ export class ClientConnection implements SocketEvents {
   /** {@link SocketEvents.close}: the connection is gone; a request in progress learns it (499). */
   close(error?: Error): void {
     const was = this.#phase;
+    this.onClosed?.();
     this.#phase = CLOSED;
     this.#deadline.stop();
     if (was === BODY) this.#body!.fail(new ClientGoneError());

@@ -1,4 +1,4 @@
-import { ascii, fieldValue, type Head, type RequestHead } from "../http1/head.ts";
+import { ascii, fieldValue, type RequestHead } from "../http1/head.ts";
 import { HeadWriter } from "../http1/writer.ts";
 import { FieldCopier } from "./field-copier.ts";
 import { connectionTokens, isHopByHop, SET_BY_PROXY } from "./hop-by-hop.ts";
@@ -15,6 +15,8 @@ export interface ForwardFacts {
   bodyBytes: number | undefined;
   /** Forward `Connection: upgrade` and `Upgrade` (a WebSocket handshake). */
   upgrade: boolean;
+  /** The head's `Connection` tokens when already read ({@link connectionTokens}); else read here. */
+  connection?: ReadonlySet<string>;
 }
 
 // One writer and one copier for every head: finish() hands out the bytes and starts the next head.
@@ -40,7 +42,7 @@ const HTTP11 = ascii(" HTTP/1.1\r\n");
  * @returns the head's bytes, ending with the empty line
  */
 export function forwardHead(h: RequestHead, f: ForwardFacts): Uint8Array {
-  const named = connectionTokens(h);
+  const named = "connection" in f ? f.connection : connectionTokens(h);
   const w = WRITER;
   let target = h.target;
   let hostOverride: string | undefined;
@@ -90,10 +92,4 @@ function splitAbsolute(target: string): { authority: string; path: string } | un
   if (!m || !m[1]) return undefined;
   const path = m[2] || "/";
   return { authority: m[1], path: path.startsWith("/") ? path : `/${path}` };
-}
-
-/** Whether a head's `Connection` names `token` (lowercase), e.g. `close`, `upgrade`. */
-export function connectionHas(h: Head, token: string): boolean {
-  const t = connectionTokens(h);
-  return t !== undefined && t.has(token);
 }

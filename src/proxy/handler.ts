@@ -122,6 +122,7 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
             fallbackHost: peer.socketPath ? "localhost" : peer.key,
             bodyBytes,
             upgrade,
+            connection: facts.connection,
           }),
         body: sendBody,
         poolFor: d.poolFor,
@@ -163,7 +164,13 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
     const f = ex.framing;
     const dechunk = f.kind === "chunked" && head.minor === 0;
     const keepAlive = head.minor === 1 && !conn.lastRequest && f.kind !== "close" && !dechunk;
-    const toClient = { passChunked: f.kind === "chunked" && !dechunk, keepLength: f.kind !== "chunked", close: !keepAlive, upgrade: false };
+    const toClient = {
+      passChunked: f.kind === "chunked" && !dechunk,
+      keepLength: f.kind !== "chunked",
+      close: !keepAlive,
+      upgrade: false,
+      connection: ex.connection,
+    };
     const onGone = () => ex.cancel("client-gone");
     gone.addEventListener("abort", onGone, { once: true });
     let outcome: RelayOutcome = "complete";

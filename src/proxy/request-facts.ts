@@ -10,6 +10,8 @@ export interface RequestFacts {
   close: boolean;
   /** `Connection: upgrade` with an `Upgrade` field (RFC 9110 §7.8): a protocol switch is asked for. */
   upgrade: boolean;
+  /** The lowercase tokens of its `Connection` fields (RFC 9110 §7.6.1), read once for the whole lifecycle. */
+  connection: ReadonlySet<string> | undefined;
   /** Case-insensitive field lookup, for the hashing selection policies; the first value, or null. */
   headers: { get(name: string): string | null };
 }
@@ -33,6 +35,7 @@ export function requestFacts(h: RequestHead): RequestFacts {
   const tokens = connectionTokens(h);
   return {
     expect: e < 0 ? undefined : fieldValue(h, e).toLowerCase(),
+    connection: tokens,
     close: tokens !== undefined && tokens.has("close"),
     upgrade: tokens !== undefined && tokens.has("upgrade") && findField(h, UPGRADE) >= 0,
     headers: {

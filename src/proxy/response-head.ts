@@ -13,6 +13,8 @@ export interface ClientFraming {
   close: boolean;
   /** A 101: forward `Upgrade` and say `Connection: upgrade`. */
   upgrade: boolean;
+  /** The head's `Connection` tokens when already read ({@link connectionTokens}); else read here. */
+  connection?: ReadonlySet<string>;
 }
 
 // One writer for every head: finish() hands out an exact copy and resets it.
@@ -37,7 +39,7 @@ export function clientResponseHead(
   bodyStart = 0,
   bodyEnd = body?.byteLength ?? 0,
 ): Uint8Array {
-  const named = connectionTokens(h);
+  const named = "connection" in f ? f.connection : connectionTokens(h);
   const w = WRITER.bytes(HTTP11);
   // The status code and reason are copied as received (3 digits, SP, reason).
   const codeStart = h.reasonStart - 4 >= 0 && h.buf[h.reasonStart - 1] === 32 ? h.reasonStart - 4 : -1;

@@ -4,7 +4,7 @@ import { type Framing, responseFraming } from "../http1/framing.ts";
 import { type ResponseHead } from "../http1/head.ts";
 import { parseResponseHead } from "../http1/parse-response.ts";
 import { endsHead, HeadBuffer } from "../http1/head-buffer.ts";
-import { connectionHas } from "../proxy/forward-head.ts";
+import { connectionTokens } from "../proxy/hop-by-hop.ts";
 import { AttemptError } from "../errors.ts";
 import { Deadline } from "../engine/deadline.ts";
 import type { PeerConnection } from "./pool.ts";
@@ -29,6 +29,8 @@ export class Exchange implements SocketEvents {
   /** The final response head, once {@link response} resolved. */
   head: ResponseHead | undefined;
   framing: Framing = { kind: "none" };
+  /** The final head's `Connection` tokens, read once (the client's head builder reuses them). */
+  connection: ReadonlySet<string> | undefined;
   /** Response bytes received so far (head included): 0 means the peer said nothing. */
   received = 0;
   /** Whether every request byte was handed to the socket. */
@@ -207,7 +209,8 @@ export class Exchange implements SocketEvents {
       }
       this.#phase = BODY;
       this.#deadline.clear();
-      if (h.minor === 0 || connectionHas(h, "close") || this.framing.kind === "close" || h.status === 101) this.#reusable = false;
+      this.connection = connectionTokens(h);
+      if (h.minor === 0 || this.connection?.has("close") || this.framing.kind === "close" || h.status === 101) this.#reusable = false;
       return this.#resolveHead(h);
     }
   }
