@@ -16,6 +16,7 @@ for (const arch of wanted) {
   const target = TARGETS[arch];
   if (!target) throw new Error(`Cannot build "${arch}": expected one of ${Object.keys(TARGETS).join(", ")}`);
   const out = `dist/holdfast-linux-${arch}`;
-  await $`${process.execPath} build --compile --minify --target=${target} src/main.ts --outfile ${out}`;
+  // The body receiver thread (runtime/bun-receiver.ts) is its own entry point, embedded next to main.
+  await $`${process.execPath} build --compile --minify --target=${target} src/main.ts runtime/bun-receiver-worker.ts --outfile ${out}`;
   console.log(`built ${out}`);
 }

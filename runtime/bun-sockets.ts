@@ -8,7 +8,9 @@
  */
 import { ConnectError } from "./socket-types.ts";
 import { describeAddress, toConnectError } from "./connect-error.ts";
-import type { Listener, ListenOptions, Socket, SocketAddress, SocketEvents, SocketRuntime } from "./socket-types.ts";
+import type { Listener, ListenOptions, ReceiveResult, Socket, SocketAddress, SocketEvents, SocketRuntime } from "./socket-types.ts";
+import { libc } from "./bun-libc.ts";
+import { canReceive, receive } from "./bun-receiver.ts";
 
 /** User-space bytes queued above which `write` returns false. */
 const HIGH_WATER_BYTES = 64 * 1024;
@@ -34,6 +36,7 @@ class BunSocket implements Socket {
   #closed = false;
   #depth = 0; // > 0 while inside one of our methods: Bun may call back synchronously there
   #linger?: ReturnType<typeof setTimeout>;
+  #receiving = false; // the receiver thread reads this socket
 
   constructor(raw: Raw) {
     this.#raw = raw;
@@ -76,6 +79,30 @@ class BunSocket implements Socket {
     return false;
   }
 
+  sendFile(fd: number, offset: number, length: number): number {
+    // Bytes still queued here must reach the kernel first; so must a FIN asked for.
+    if (!libc || this.#queue.length > 0 || this.#closing || this.#closed || this.#finAfterFlush) return 0;
+    const sent = libc.sendFile(this.#fd, fd, offset, length);
+    return sent > 0 ? sent : 0;
+  }
+
+  receiveToFile(fd: number, length: number, idleMs: number): Promise<ReceiveResult> {
+    if (!canReceive || this.closed) return Promise.resolve({ received: 0, error: "unavailable" });
+    this.#receiving = true;
+    return receive(this.#fd, fd, length, idleMs).finally(() => (this.#receiving = false));
+  }
+
+  // bun-types does not list the socket's `fd`, which Bun 1.4 has.
+  get #fd(): number {
+    return (this.#raw as unknown as { fd: number }).fd;
+  }
+
+  // The receiver thread holds its own descriptor of this socket: on a close
+  // from this side it must see end-of-file at once, not wait for the client.
+  #stopReceiving(): void {
+    if (this.#receiving) libc!.shutdownRead(this.#fd);
+  }
+
   shutdown(): void {
     if (this.#closing || this.#closed || this.#finAfterFlush) return;
     this.#finAfterFlush = true;
@@ -84,6 +111,7 @@ class BunSocket implements Socket {
 
   end(): void {
     if (this.#closing || this.#closed) return;
+    this.#stopReceiving();
     this.#closing = true;
     this.#finAfterFlush = true;
     this.#guard(() => {
@@ -96,6 +124,7 @@ class BunSocket implements Socket {
 
   destroy(): void {
     if (this.#destroyed || this.#closed) return;
+    this.#stopReceiving();
     this.#closing = this.#destroyed = true;
     this.#queue = [];
     this.#queuedBytes = 0;

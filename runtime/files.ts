@@ -35,6 +35,14 @@ function withCode(e: unknown): never {
 async function openSpool(path: string): Promise<SpoolWriter> {
   const w = await openSpoolFile(path).catch(withCode);
   return {
+    fd: w.fd,
+    flush() {
+      try {
+        w.flush();
+      } catch (e) {
+        withCode(e);
+      }
+    },
     write: (chunk) => w.write(chunk).catch(withCode),
     close: () => w.close().catch(withCode),
     abort: () => w.abort(),
@@ -45,11 +53,12 @@ async function openReader(path: string): Promise<SpoolReader> {
   const fh = await open(path, "r").catch(withCode);
   let closed = false;
   return {
+    fd: fh.fd,
     // Synchronous reads, as nginx reads its temp files: the spool was just
     // written and fsynced, so its pages are in memory and a read is a copy;
-    // FileHandle.read paid a thread-pool round trip per piece. Position null:
-    // read on from the file offset, so the caller's pieces follow each other.
-    read: (into) => new Promise<number>((resolve) => resolve(readSync(fh.fd, into, 0, into.byteLength, null))).catch(withCode),
+    // FileHandle.read paid a thread-pool round trip per piece.
+    read: (into, position) =>
+      new Promise<number>((resolve) => resolve(readSync(fh.fd, into, 0, into.byteLength, position))).catch(withCode),
     async close() {
       if (closed) return;
       closed = true;

@@ -18,19 +18,29 @@ export interface SpoolWriter {
    * silently shortened file.
    */
   write(chunk: Uint8Array): Promise<void>;
+  /**
+   * Writes out what {@link write} still holds, now, so that the file's
+   * offset is its end (`Socket.receiveToFile` appends there next).
+   * @throws as {@link write} rejects
+   */
+  flush(): void;
+  /** The open file's descriptor (for `Socket.receiveToFile`). */
+  readonly fd: number;
   /** Flushes everything written and fsyncs the file, then closes it. Rejects as {@link write} does. */
   close(): Promise<void>;
   /** Closes without flushing; used when the body is being thrown away. Never rejects. */
   abort(): Promise<void>;
 }
 
-/** Reads a file from its start, one piece after the other (a spool replay). */
+/** Reads a file back (a spool replay). */
 export interface SpoolReader {
+  /** The open file's descriptor, for `Socket.sendFile` (socket-types.ts). */
+  readonly fd: number;
   /**
-   * Reads the next bytes into `into`, from where the previous read ended.
+   * Reads bytes from `position` (bytes from the file's start) into `into`.
    * @returns how many bytes were read (at most `into.byteLength`), 0 at the end of the file
    */
-  read(into: Uint8Array): Promise<number>;
+  read(into: Uint8Array, position: number): Promise<number>;
   /** Closes the file; safe to call twice. */
   close(): Promise<void>;
 }

@@ -33,6 +33,8 @@ export async function openSpoolFile(path: string): Promise<SpoolWriter> {
     writevAll(fh.fd, bufs);
   };
   return {
+    fd: fh.fd,
+    flush,
     write(chunk) {
       pending.push(chunk);
       pendingBytes += chunk.byteLength;

@@ -47,6 +47,24 @@ export interface Socket {
    *   Writing on a closed socket does nothing and returns false.
    */
   write(bytes: Uint8Array): boolean;
+  /**
+   * Sends up to `length` bytes of the open file `fd` from `offset` straight
+   * from the kernel's page cache (sendfile(2)), when nothing is queued in
+   * user space. Absent where the runtime cannot do it (Deno).
+   * @returns the bytes the kernel took; 0 when it took none (the socket's
+   *   buffer is full, bytes are queued, or sendfile failed): the caller then
+   *   sends the next piece with {@link write}, whose `drain` tells when to
+   *   try again, and which reports a broken socket as usual
+   */
+  sendFile?(fd: number, offset: number, length: number): number;
+  /**
+   * Moves exactly `length` request-body bytes from the socket into the open
+   * file `fd` (appending at its offset) off the JavaScript thread, with no
+   * `data` event for them. Call it with the socket paused (it stays paused;
+   * resume to read on). Absent where the runtime cannot (Deno).
+   * @param idleMs longest wait for the next byte, in ms
+   */
+  receiveToFile?(fd: number, length: number, idleMs: number): Promise<ReceiveResult>;
   /** Bytes queued in user space and not yet taken by the kernel. */
   readonly bufferedBytes: number;
   /** Half-close: sends a FIN once queued bytes are flushed; reading goes on. */
@@ -61,6 +79,23 @@ export interface Socket {
   resume(): void;
   /** Whether `close` has been reported (or destroy/end has begun). */
   readonly closed: boolean;
+}
+
+/**
+ * How {@link Socket.receiveToFile} ended. `error` is undefined when all
+ * bytes arrived; else `eof` (the client closed or half-closed early),
+ * `reset` (the connection broke), `timeout` (no byte within `idleMs`),
+ * `write` (the file could not be written; `errno` 28 is ENOSPC, 122
+ * EDQUOT) or `unavailable` (the runtime cannot do it now: with `received`
+ * 0 nothing was read and the caller reads the body itself).
+ */
+export interface ReceiveResult {
+  /** Bytes written to the file; -1 when unknown (the receiver failed mid-way). */
+  received: number;
+  error?: "eof" | "reset" | "timeout" | "write" | "unavailable";
+  /** The C errno of a `reset` or `write`. */
+  errno?: number;
+  message?: string;
 }
 
 /** Where to listen or connect: a TCP host and port, or a unix socket path. */

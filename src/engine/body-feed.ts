@@ -9,6 +9,16 @@ export interface BodySink {
   data(bytes: Uint8Array): void;
   /** Set while the sink cannot take more yet (a spool file opening): the client's socket is paused until it settles. */
   readonly backlog: Promise<void> | null;
+  /**
+   * For a large body of known length: the spool file the rest of the body
+   * may be written into straight from the socket (`Socket.receiveToFile`),
+   * opened, with everything taken so far written out.
+   * @returns its descriptor; null when the body does not go to a file
+   * @throws {ProxyError} 507 or 500, as {@link data}
+   */
+  direct?(): Promise<number | null>;
+  /** Counts `bytes` written into the file by the socket after {@link direct}. */
+  wroteDirect?(bytes: number): void;
 }
 
 /** The body framing a request declared (RFC 9112 §6.3); "none" needs no feed. */
@@ -56,6 +66,23 @@ export class BodyFeed {
   /** See {@link BodySink.backlog}. */
   get backlog(): Promise<void> | null {
     return this.#sink.backlog;
+  }
+
+  /** Where the body goes. */
+  get sink(): BodySink {
+    return this.#sink;
+  }
+
+  /** Bytes of a `Content-Length` body still to come; -1 for a chunked one. */
+  get remaining(): number {
+    return this.#remaining;
+  }
+
+  /** Counts `bytes` the socket wrote straight into the sink's file (see {@link BodySink.direct}). */
+  receivedDirect(bytes: number): void {
+    this.#sink.wroteDirect?.(bytes);
+    this.#remaining -= bytes;
+    this.complete = this.#remaining === 0;
   }
 
   /**

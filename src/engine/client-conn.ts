@@ -6,6 +6,7 @@ import { endsHead, HeadBuffer } from "../http1/head-buffer.ts";
 import { ClientGoneError, ProxyError } from "../errors.ts";
 import { Deadline } from "./deadline.ts";
 import type { BodyFeed } from "./body-feed.ts";
+import { canReceiveDirect, receiveDirect } from "./direct-body.ts";
 import { ownResponseHead } from "../proxy/response-head.ts";
 import { reasonOf } from "../http1/reasons.ts";
 
@@ -187,6 +188,7 @@ export class ClientConnection implements SocketEvents {
     const rest = this.#in.take();
     if (rest.byteLength > 0) this.#feed(rest);
     else if (this.#finReceived) feed.fail(new ClientGoneError());
+    else if (canReceiveDirect(this.socket, feed)) this.#receiveDirect(feed);
     return feed.done;
   }
 
@@ -354,7 +356,24 @@ export class ClientConnection implements SocketEvents {
       this.#deadline.clear();
       if (used < bytes.byteLength) this.#in.append(bytes.subarray(used));
       feed.succeed();
-    }
+    } else if (!feed.failed && !feed.backlog && canReceiveDirect(this.socket, feed)) this.#receiveDirect(feed);
+  }
+
+  /** The rest of the body goes straight to its spool file (direct-body.ts); the socket is not read here meanwhile. */
+  #receiveDirect(feed: BodyFeed): void {
+    this.#pause();
+    this.#deadline.clear();
+    receiveDirect(this.socket, feed).then((r) => {
+      if (this.#phase !== BODY || this.#body !== feed || feed.failed) return;
+      if (r === "complete") {
+        this.#phase = BUSY;
+        feed.succeed();
+        this.#resume();
+      } else if (r === "fallback") {
+        this.#deadline.set(feed.timeoutMs);
+        this.#resume();
+      } else feed.fail(r);
+    });
   }
 
   // A FIN alone does not say whether the client closed or only half-closed.

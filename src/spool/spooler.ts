@@ -124,6 +124,26 @@ export class Spooler implements BodySink {
     this.#file!.writer.write(bytes).catch((e) => (this.#error ??= spoolWriteError(e)));
   }
 
+  /** See {@link BodySink.direct}: only a body declared larger than `--body-buffer` goes straight to its file. */
+  async direct(): Promise<number | null> {
+    const o = this.#o;
+    if (o.declared === undefined || o.declared <= o.bufferBytes || this.#error !== undefined) return null;
+    if (!this.#file && !this.#opening) this.#open();
+    if (this.#opening) await this.#opening;
+    if (this.#error !== undefined) throw this.#error;
+    try {
+      this.#file!.writer.flush();
+    } catch (e) {
+      throw (this.#error = spoolWriteError(e));
+    }
+    return this.#file!.writer.fd;
+  }
+
+  /** See {@link BodySink.wroteDirect}. */
+  wroteDirect(bytes: number): void {
+    this.#size += bytes;
+  }
+
   /**
    * The body is complete: flushes and fsyncs the spool file.
    * @throws {ProxyError} 507 or 500 when the spool could not be written

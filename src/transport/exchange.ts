@@ -10,13 +10,14 @@ import { Deadline } from "../engine/deadline.ts";
 import type { PeerConnection } from "./pool.ts";
 import type { BodyTarget, ExchangeInput, RelayOutcome, SpoolSource } from "./types.ts";
 import { BodyFramer } from "./body-framer.ts";
+import { replaySpool } from "./replay.ts";
 
 export type { BodyTarget, ExchangeInput, RelayOutcome, SpoolSource, UpstreamBody } from "./types.ts";
 
 const SEND = 0, HEAD = 1, BODY = 2, DONE = 3;
 const EMPTY = new Uint8Array(0);
-// Replay pieces: large enough for few reads, small enough to stay in a socket buffer.
-const PIECE_BYTES = 256 * 1024;
+// Response body bytes held while the client is slow, above which the peer is not read.
+const HELD_BYTES = 256 * 1024;
 
 /**
  * One request/response exchange on a peer connection (RFC 9112): writes the
@@ -115,18 +116,13 @@ export class Exchange implements SocketEvents {
     if (b.kind === "file") {
       try {
         this.#spool = await this.input.openSpool(b.path);
-        let left = b.size;
-        let piece = new Uint8Array(Math.min(PIECE_BYTES, left));
-        while (left > 0 && this.#phase === SEND) {
-          const n = await this.#spool.read(left < piece.byteLength ? piece.subarray(0, left) : piece);
-          if (n <= 0) throw new Error(`spool file ended ${left} bytes early`);
-          left -= n;
-          if (!(await this.#write(n === piece.byteLength ? piece : piece.subarray(0, n)))) return;
-          // The socket holds on to what the kernel did not take yet: the
-          // buffer is reused only when nothing of it is queued (a fresh 1 MiB
-          // per piece cost page faults and a memset per piece, bench/upload.ts).
-          if (s.bufferedBytes > 0 && left > 0) piece = new Uint8Array(Math.min(PIECE_BYTES, left));
-        }
+        const sending = {
+          socket: s,
+          write: (bytes: Uint8Array) => this.#write(bytes),
+          progressed: () => this.#deadline.set(this.input.sendTimeoutMs),
+          sending: () => this.#phase === SEND,
+        };
+        if (!(await replaySpool(sending, this.#spool, b.size))) return;
       } catch (e) {
         if (this.#phase === SEND) this.#fail("reset", `Cannot replay the spool file: ${(e as Error).message}`);
         return;
@@ -283,7 +279,7 @@ export class Exchange implements SocketEvents {
       // keep the bytes, and stop reading if the peer sends a lot meanwhile.
       const held = this.#take();
       this.#buf = held.byteLength === 0 ? bytes : join(held, bytes);
-      if (this.#buf.byteLength > PIECE_BYTES) this.#pause();
+      if (this.#buf.byteLength > HELD_BYTES) this.#pause();
       return;
     }
     this.#deadline.set(this.input.readTimeoutMs);

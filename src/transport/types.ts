@@ -12,10 +12,12 @@ export type UpstreamBody =
   | { kind: "bytes"; bytes: Uint8Array }
   | { kind: "file"; path: string; size: number };
 
-/** Reads a spool file back from its start. */
+/** Reads a spool file back (runtime/fs-types.ts `SpoolReader`). */
 export interface SpoolSource {
-  /** Fills `into` from the file; 0 at the end. */
-  read(into: Uint8Array): Promise<number>;
+  /** The file's descriptor, for sendfile(2) where the socket offers it; absent: reads only. */
+  readonly fd?: number;
+  /** Fills `into` from byte `position` of the file. @returns bytes read, 0 at the end */
+  read(into: Uint8Array, position: number): Promise<number>;
   close(): Promise<void>;
 }
 

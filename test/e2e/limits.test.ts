@@ -55,16 +55,23 @@ describe.each(TARGETS)("body limits on %s", (target) => {
     expect(spoolFiles(hf.spool)).toEqual([]);
   }, 30_000);
 
-  test("408 when the client stalls longer than --client-body-timeout; the spool file is removed", async () => {
-    const upPort = await freePort();
-    const up = await startUpstream(upPort);
-    const hf = await startHoldfast(target, ["--upstream", `127.0.0.1:${upPort}`, "--client-body-timeout", "1s", "--body-buffer", "1k"]);
-    const reply = await stalledUpload(hf.port, 100_000, 50_000, 10_000);
-    expect(reply).toStartWith("HTTP/1.1 408");
-    await hf.waitLine(/"POST \/store" 408 /);
-    expect(up.lines.filter((l) => l.startsWith("{"))).toEqual([]);
-    expect(spoolFiles(hf.spool)).toEqual([]);
-  }, 30_000);
+  // 3 MB declared: on Bun, past the first reads the body goes to the spool on the receiver thread, which keeps the timeout.
+  for (const [declared, sent] of [[100_000, 50_000], [3_000_000, 1_500_000]]) {
+    test(
+      `408 when the client stalls longer than --client-body-timeout (${sent} of ${declared} bytes sent); the spool file is removed`,
+      async () => {
+        const upPort = await freePort();
+        const up = await startUpstream(upPort);
+        const hf = await startHoldfast(target, ["--upstream", `127.0.0.1:${upPort}`, "--client-body-timeout", "1s", "--body-buffer", "1k"]);
+        const reply = await stalledUpload(hf.port, declared, sent, 10_000);
+        expect(reply).toStartWith("HTTP/1.1 408");
+        await hf.waitLine(/"POST \/store" 408 /);
+        expect(up.lines.filter((l) => l.startsWith("{"))).toEqual([]);
+        expect(spoolFiles(hf.spool)).toEqual([]);
+      },
+      30_000,
+    );
+  }
 
   test("507 when no spool directory keeps --spool-reserve free; the upstream sees nothing", async () => {
     testFile(FILE, SIZE);

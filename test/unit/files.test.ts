@@ -183,7 +183,7 @@ describe("writing and reading", () => {
     expect(await rejectionCode(files.openWriter(file))).toBe("EEXIST");
   });
 
-  test("openReader() reads a 3 MiB file back in 1 MiB pieces, then 0, with the same sha256", async () => {
+  test("openReader() reads a 3 MiB file back in 1 MiB pieces from given positions, then 0, with the same sha256", async () => {
     const file = fresh();
     const bytes = randomBytes(3 * MiB);
     writeFileSync(file, bytes);
@@ -191,11 +191,16 @@ describe("writing and reading", () => {
     const piece = new Uint8Array(MiB);
     const hash = createHash("sha256");
     const sizes: number[] = [];
-    for (let got; (got = await r.read(piece)) > 0;) {
+    let at = 0;
+    for (let got; (got = await r.read(piece, at)) > 0; at += got) {
       sizes.push(got);
       hash.update(piece.subarray(0, got));
     }
-    expect(await r.read(piece)).toBe(0);
+    expect(await r.read(piece, at)).toBe(0);
+    // A position is absolute, not where the last read ended.
+    expect(await r.read(piece.subarray(0, 4), MiB + 1)).toBe(4);
+    expect(piece.subarray(0, 4)).toEqual(bytes.subarray(MiB + 1, MiB + 5));
+    expect(typeof r.fd).toBe("number");
     await r.close();
     await r.close();
     expect(sizes).toEqual([MiB, MiB, MiB]);

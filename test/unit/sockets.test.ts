@@ -27,6 +27,8 @@ const BOTH_KINDS = [
   "reset",
   "connect refused",
   "remote address",
+  "sendFile", // on Bun: sends a file and waits for queued bytes; on Deno: absent
+  "receiveToFile", // on Bun: exact bytes, timeout, early FIN, a close here; on Deno: absent
 ];
 const SCENARIOS = [...BOTH_KINDS.flatMap((s) => [`${s}/tcp`, `${s}/unix`]), "connect timeout/tcp", "reusePort/tcp"];
 
