@@ -36,6 +36,9 @@ const { symbols: c } = dlopen("libc.so.6", {
   read: { args: [FFIType.i32, FFIType.ptr, FFIType.u64], returns: FFIType.i64_fast },
   write: { args: [FFIType.i32, FFIType.ptr, FFIType.u64], returns: FFIType.i64_fast },
   close: { args: [FFIType.i32], returns: FFIType.i32 },
+  pipe2: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
+  fcntl: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+  splice: { args: [FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.ptr, FFIType.u64, FFIType.u32], returns: FFIType.i64_fast },
   __errno_location: { args: [], returns: FFIType.ptr },
 });
 const errno = () => read.i32(c.__errno_location()!);
@@ -48,6 +51,8 @@ interface Job {
   idleMs: number;
   left: number;
   last: number;
+  /** Copies through the buffer: the socket cannot be spliced from. */
+  copy?: boolean;
 }
 
 const ep = c.epoll_create1(0o2000000);
@@ -120,7 +125,32 @@ function turn(): void {
   setImmediate(turn);
 }
 
+const SPLICE_F_MOVE = 1, SPLICE_F_NONBLOCK = 2, F_SETPIPE_SZ = 1031, EINVAL = 22;
+const pipeFds = new Int32Array(2);
+let pipeR = -1, pipeW = -1;
+
+/** The thread's one pipe for splice(2), as large as the buffer; false when none can be made. */
+function openPipe(): boolean {
+  if (pipeR >= 0) return true;
+  if (c.pipe2(ptr(pipeFds), 0o2000000) !== 0) return false;
+  [pipeR, pipeW] = pipeFds;
+  c.fcntl(pipeW, F_SETPIPE_SZ, BUF_BYTES);
+  return true;
+}
+/** Drops the pipe: after a failed write to the file it may still hold bytes. */
+function closePipe(): void {
+  c.close(pipeR);
+  c.close(pipeW);
+  pipeR = pipeW = -1;
+}
+
+/**
+ * Moves what the socket has into the file: with splice(2) through a pipe
+ * (the bytes never enter user space: 10-15% faster, less CPU, bench/README.md),
+ * else with read(2) and write(2) through the buffer.
+ */
 function pump(job: Job): void {
+  if (!job.copy && openPipe()) return splicePump(job);
   for (let k = 0; k < READS_PER_TURN && job.left > 0; k++) {
     const r = Number(c.read(job.sock, bufPtr, Math.min(BUF_BYTES, job.left)));
     if (r === 0) return end(job, "eof");
@@ -135,6 +165,34 @@ function pump(job: Job): void {
       if (w <= 0) {
         const e = w < 0 ? errno() : 0;
         if (e === EINTR) continue;
+        return end(job, "write", e);
+      }
+      at += w;
+    }
+    job.left -= r;
+    job.last = performance.now();
+  }
+  if (job.left === 0) end(job);
+}
+
+function splicePump(job: Job): void {
+  for (let k = 0; k < READS_PER_TURN && job.left > 0; k++) {
+    const r = Number(c.splice(job.sock, null, pipeW, null, Math.min(BUF_BYTES, job.left), SPLICE_F_MOVE | SPLICE_F_NONBLOCK));
+    if (r === 0) return end(job, "eof");
+    if (r < 0) {
+      const e = errno();
+      if (e === EAGAIN) return;
+      if (e === EINTR) continue;
+      // A socket that cannot be spliced from: this job copies through the buffer.
+      if (e === EINVAL) return (job.copy = true), pump(job);
+      return end(job, "reset", e);
+    }
+    for (let at = 0; at < r;) {
+      const w = Number(c.splice(pipeR, null, job.file, null, r - at, SPLICE_F_MOVE));
+      if (w <= 0) {
+        const e = w < 0 ? errno() : 0;
+        if (e === EINTR) continue;
+        closePipe();
         return end(job, "write", e);
       }
       at += w;
