@@ -298,8 +298,8 @@ describe.each(TARGETS)("HTTP/1.1 on the wire on %s", (target) => {
       // On Bun the body past the first reads goes to the spool off the main
       // thread: it must take exactly Content-Length bytes and leave the next request.
       // Its own peer and holdfast: the shared peer's request list stays in order for the other tests.
-    const ownPeer = await RawPeer.start(script);
-    const own = await startHoldfastOrExit(target, ["--upstream", `127.0.0.1:${ownPeer.port}`]);
+      const ownPeer = await RawPeer.start(script);
+      const own = await startHoldfastOrExit(target, ["--upstream", `127.0.0.1:${ownPeer.port}`]);
       const post = head("/store", [`Content-Length: ${BIG.byteLength}`], "POST");
       const wire = Buffer.concat([Buffer.from(head("/tag/before") + post), BIG, Buffer.from(head("/tag/after"))]);
       const r = await rawRequest(own.port, [wire], { until: finalResponses(3), timeoutMs: 20_000 });
