@@ -39,6 +39,8 @@ export class BodyFeed {
   complete = false;
   /** Whether {@link fail} was called; later bytes are ignored. */
   failed = false;
+  /** Set once the rest of this body could not go straight to a file: it is read here to its end, not asked again per read. */
+  notDirect = false;
   readonly #sink: BodySink;
   #remaining: number;
   readonly #chunked: ChunkedDecoder | undefined;

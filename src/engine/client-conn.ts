@@ -370,6 +370,7 @@ export class ClientConnection implements SocketEvents {
         feed.succeed();
         this.#resume();
       } else if (r === "fallback") {
+        feed.notDirect = true;
         this.#deadline.set(feed.timeoutMs);
         this.#resume();
       } else feed.fail(r);

@@ -17,7 +17,7 @@ export const DIRECT_MIN_BYTES = 1024 * 1024;
 
 /** Whether the rest of `feed`'s body can go straight from `socket` to a file. */
 export function canReceiveDirect(socket: Socket, feed: BodyFeed): boolean {
-  return socket.receiveToFile !== undefined && feed.remaining >= DIRECT_MIN_BYTES && feed.sink.direct !== undefined;
+  return socket.receiveToFile !== undefined && !feed.notDirect && feed.remaining >= DIRECT_MIN_BYTES && feed.sink.direct !== undefined;
 }
 
 /**
