@@ -8,9 +8,8 @@
  * @module
  */
 import { dlopen, FFIType, ptr, read } from "bun:ffi";
+import { EAGAIN, EINTR } from "./errno.ts";
 
-/** errno values told apart: try again later, interrupted. */
-export const EAGAIN = 11, EINTR = 4;
 /** fcntl(2) command: duplicate with close-on-exec, so a spawned child never inherits the copy. */
 const F_DUPFD_CLOEXEC = 1030;
 /** eventfd(2) flags. */

@@ -15,8 +15,8 @@
  */
 /// <reference lib="webworker" />
 import { dlopen, FFIType, ptr, read } from "bun:ffi";
+import { EAGAIN, EINTR, EINVAL } from "./errno.ts";
 
-const EAGAIN = 11, EINTR = 4;
 const EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLLIN = 0x001, EPOLLRDHUP = 0x2000;
 // struct epoll_event is packed on x86-64 (12 bytes) and naturally aligned on arm64 (16).
 const EVENT_BYTES = process.arch === "x64" ? 12 : 16;
@@ -125,7 +125,7 @@ function turn(): void {
   setImmediate(turn);
 }
 
-const SPLICE_F_MOVE = 1, SPLICE_F_NONBLOCK = 2, F_SETPIPE_SZ = 1031, EINVAL = 22;
+const SPLICE_F_MOVE = 1, SPLICE_F_NONBLOCK = 2, F_SETPIPE_SZ = 1031;
 const pipeFds = new Int32Array(2);
 let pipeR = -1, pipeW = -1;
 

@@ -9,6 +9,7 @@
  * @module
  */
 import { libc } from "./bun-libc.ts";
+import { errnoCode } from "./errno.ts";
 import type { ReceiveResult } from "./socket-types.ts";
 
 let worker: Worker | undefined;
@@ -33,11 +34,12 @@ function start(): Worker | undefined {
   // `smol`: the thread needs a small heap (one 256 KiB buffer); about 5 MB.
   const w = new Worker(workerUrl(), { smol: true } as WorkerOptions);
   w.unref();
-  w.onmessage = (e: MessageEvent<ReceiveResult & { id: number; ready?: true }>) => {
+  w.onmessage = (e: MessageEvent<Omit<ReceiveResult, "code"> & { id: number; ready?: true; errno?: number }>) => {
     if (e.data.ready) return void (ready = true);
     const done = pending.get(e.data.id);
     pending.delete(e.data.id);
-    done?.({ received: e.data.received, error: e.data.error, errno: e.data.errno });
+    const { received, error, errno } = e.data;
+    done?.({ received, error, code: errnoCode(errno), message: errno === undefined ? undefined : `errno ${errno}` });
   };
   w.onerror = (e) => {
     // A thread that cannot start or dies: every job still open fails, later ones use Bun's reads.

@@ -17,16 +17,14 @@ import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import type { Files, FileWriter, SpoolReader, SpoolWriter } from "./fs-types.ts";
 import { freeBytesOf, openSpoolFile } from "./node-common.ts";
-
-// Deno's node:fs leaves some errors without a `code` ("File too large (os
-// error 27)"); these are the ones a spool meets. Linux numbers, alike on x64 and arm64.
-const CODES: Record<string, string> = { 5: "EIO", 27: "EFBIG", 28: "ENOSPC", 30: "EROFS", 122: "EDQUOT" };
+import { errnoCode } from "./errno.ts";
 
 /** Rethrows `e` with the `code` its message names, when it has none. */
 function withCode(e: unknown): never {
   const err = e as { code?: unknown; message?: unknown } | null;
   if (err && typeof err === "object" && err.code === undefined && typeof err.message === "string") {
-    const code = CODES[/\(os error (\d+)\)$/.exec(err.message)?.[1] ?? ""];
+    // Deno's node:fs leaves some errors without a `code` ("File too large (os error 27)").
+    const code = errnoCode(Number(/\(os error (\d+)\)$/.exec(err.message)?.[1] ?? NaN));
     if (code) Object.defineProperty(err, "code", { value: code, enumerable: true, configurable: true });
   }
   throw e;

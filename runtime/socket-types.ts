@@ -85,16 +85,16 @@ export interface Socket {
  * How {@link Socket.receiveToFile} ended. `error` is undefined when all
  * bytes arrived; else `eof` (the client closed or half-closed early),
  * `reset` (the connection broke), `timeout` (no byte within `idleMs`),
- * `write` (the file could not be written; `errno` 28 is ENOSPC, 122
- * EDQUOT) or `unavailable` (the runtime cannot do it now: with `received`
+ * `write` (the file could not be written: `code` ENOSPC or EDQUOT when
+ * the disk is full) or `unavailable` (the runtime cannot do it now: with `received`
  * 0 nothing was read and the caller reads the body itself).
  */
 export interface ReceiveResult {
   /** Bytes written to the file; -1 when unknown (the receiver failed mid-way). */
   received: number;
   error?: "eof" | "reset" | "timeout" | "write" | "unavailable";
-  /** The C errno of a `reset` or `write`. */
-  errno?: number;
+  /** The error code of a `reset` or `write`, as node:fs names it (`ENOSPC`, `ECONNRESET`). */
+  code?: string;
   message?: string;
 }
 

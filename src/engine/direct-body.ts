@@ -11,6 +11,7 @@
 import type { Socket } from "../../runtime/socket-types.ts";
 import { ClientGoneError, ProxyError } from "../errors.ts";
 import type { BodyFeed } from "./body-feed.ts";
+import { spoolWriteError } from "../spool/spooler.ts";
 
 /** Body bytes still to come below which the thread's round trip does not pay: they are read here. */
 export const DIRECT_MIN_BYTES = 1024 * 1024;
@@ -28,7 +29,8 @@ export function canReceiveDirect(socket: Socket, feed: BodyFeed): boolean {
  *   cannot now); else the error that ends the request: {@link ClientGoneError}
  *   (the client closed or reset early, 499), {@link ProxyError} 408 after
  *   `--client-body-timeout` without a byte, 507 when the spool's disk is
- *   full, 500 on other failures
+ *   full and 500 on other failures (as `spoolWriteError` maps a write on
+ *   the JavaScript path)
  */
 export async function receiveDirect(socket: Socket, feed: BodyFeed): Promise<"complete" | "fallback" | Error> {
   let fd: number | null;
@@ -51,9 +53,6 @@ export async function receiveDirect(socket: Socket, feed: BodyFeed): Promise<"co
     case "timeout":
       return new ProxyError(408, `Client sent nothing for --client-body-timeout ${feed.timeoutMs} ms`);
     case "write":
-      // ENOSPC, EDQUOT: as a failed spool write on the JavaScript path (spooler.ts).
-      return r.errno === 28 || r.errno === 122
-        ? new ProxyError(507, "Spool directory is full")
-        : new ProxyError(500, `Cannot write the spool file (errno ${r.errno})`);
+      return spoolWriteError(Object.assign(new Error(r.message ?? "write failed"), { code: r.code }));
   }
 }

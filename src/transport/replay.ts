@@ -47,6 +47,9 @@ export async function replaySpool(to: ReplaySender, spool: SpoolSource, size: nu
         to.progressed();
         if ((turn += n) >= SENDFILE_TURN_BYTES) {
           turn = 0;
+          // A timer (1-2 ms), not setImmediate: in a 1 GiB upload through
+          // holdfast, setImmediate's tighter loop of small sendfile calls cost
+          // more CPU and was slower (563-680 against 903-924 MB/s).
           await new Promise((resolve) => setTimeout(resolve, 0));
           if (!to.sending()) return false;
         }

@@ -123,6 +123,13 @@ export interface Holdfast extends Proc {
  * (unless `--spool` is among `flags`), and waits for its listening line.
  */
 export async function startHoldfast(target: Target, flags: string[], opts: { spool?: string } = {}): Promise<Holdfast> {
+  const p = await spawnHoldfast(target, flags, opts);
+  await p.waitLine(/listening on/, listenWaitMs(target));
+  return p;
+}
+
+/** Spawns holdfast as `target` on a free port with its spool (a fresh temp dir unless given); does not wait. */
+async function spawnHoldfast(target: Target, flags: string[], opts: { spool?: string }): Promise<Holdfast> {
   const port = await freePort();
   const spool = opts.spool ?? tempDir();
   const argv = [...holdfastCommand(target), "--listen", `127.0.0.1:${port}`, "--spool", spool, ...flags];
@@ -130,9 +137,11 @@ export async function startHoldfast(target: Target, flags: string[], opts: { spo
   p.port = port;
   p.spool = spool;
   p.url = `http://127.0.0.1:${port}`;
-  await p.waitLine(/listening on/, target === "bin-arm64" ? 60_000 : 20_000);
   return p;
 }
+
+/** How long holdfast may take to listen, in ms: the arm64 binary starts under qemu. */
+const listenWaitMs = (target: Target) => target === "bin-arm64" ? 60_000 : 20_000;
 
 /** Stops every process still running (SIGKILL by PID) and removes the spool directories it made. */
 export async function stopAll(): Promise<void> {
@@ -230,18 +239,12 @@ export function removeDir(dir: string) {
  * wait, with its stderr in the message.
  */
 export async function startHoldfastOrExit(target: Target, flags: string[], opts: { spool?: string } = {}): Promise<Holdfast> {
-  const port = await freePort();
-  const spool = opts.spool ?? tempDir();
-  const argv = [...holdfastCommand(target), "--listen", `127.0.0.1:${port}`, "--spool", spool, ...flags];
-  const p = new Proc(spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] })) as Holdfast;
-  p.port = port;
-  p.spool = spool;
-  p.url = `http://127.0.0.1:${port}`;
+  const p = await spawnHoldfast(target, flags, opts);
   const exited = p.exited.then((code) => {
     throw new Error(`holdfast exited with ${code} before listening; stderr:\n${p.stderr}`);
   });
   // Handled here too: once listening, a later exit is the test's business.
   exited.catch(() => {});
-  await Promise.race([p.waitLine(/listening on/, target === "bin-arm64" ? 60_000 : 20_000), exited]);
+  await Promise.race([p.waitLine(/listening on/, listenWaitMs(target)), exited]);
   return p;
 }
