@@ -19,6 +19,7 @@ import { type GetArgs, parseGetArgs } from "./lib/get-args.ts";
 import { GET_HEADING, type GetRow, type Load, loadLabel, type Measurement, PROFILE_HEADING, renderGetSection } from "./lib/get-report.ts";
 import { type Running, startHoldfast, startResponder, type Target, targets } from "./lib/get-targets.ts";
 import { loadAvg, machine, revision } from "./lib/machine.ts";
+import { parseFlags, runMain } from "./lib/main.ts";
 import { childIdentities, killIdentity, type Started, stop } from "./lib/proc.ts";
 import { vmField } from "./lib/rss.ts";
 import { writeSection } from "./lib/sections.ts";
@@ -268,13 +269,8 @@ async function profile(a: GetArgs, source: Source, dir: string): Promise<number>
 }
 
 async function main(): Promise<number> {
-  let a: GetArgs;
-  try {
-    a = parseGetArgs(process.argv.slice(2));
-  } catch (e) {
-    console.error((e as Error).message);
-    return 2;
-  }
+  const a = parseFlags(parseGetArgs);
+  if (a === undefined) return 2;
   for (const tool of ["wrk", "curl", "/usr/sbin/nginx"]) {
     if (!Bun.which(tool)) throw new Error(`${tool} not found (apt-get install -y wrk nginx-light curl)`);
   }
@@ -289,21 +285,6 @@ async function main(): Promise<number> {
   return code;
 }
 
-let code = 1;
-let interrupted = false;
-for (const sig of ["SIGINT", "SIGTERM"] as const) {
-  process.on(sig, async () => {
-    if (interrupted) return;
-    interrupted = true;
-    await stopAll();
-    process.exit(130);
-  });
-}
-try {
-  code = await main();
-} catch (e) {
-  console.error(`bench/get.ts: ${(e as Error).message}${workDir ? `\n(logs and configs: ${relative(REPO, workDir)})` : ""}`);
-} finally {
-  await stopAll();
-}
-process.exit(code);
+await runMain("bench/get.ts", main, () => stopAll(), {
+  hint: () => (workDir ? `\n(logs and configs: ${relative(REPO, workDir)})` : ""),
+});

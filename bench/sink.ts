@@ -8,8 +8,6 @@
  */
 /// <reference types="bun-types" />
 
-const port = Number(process.argv[2] ?? 0);
-
 /** Reads `body` to its end without keeping it; returns the bytes seen. */
 export async function drain(body: ReadableStream<Uint8Array> | null): Promise<number> {
   if (!body) return 0;
@@ -19,7 +17,14 @@ export async function drain(body: ReadableStream<Uint8Array> | null): Promise<nu
   return n;
 }
 
-if (import.meta.main) {
+/**
+ * Serves a sink on 127.0.0.1:`port` (0: any free port): each request is
+ * answered `200` with `answer(req)` as text/plain, which must read the body.
+ * Bodies of any size (Bun caps them at 128 MB by default), connections idle
+ * up to 120 s. Prints `sink listening on PORT` once bound; exits with 0 on
+ * SIGTERM or SIGINT.
+ */
+export function serveSink(port: number, answer: (req: Request) => Promise<string>): void {
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port,
@@ -27,8 +32,7 @@ if (import.meta.main) {
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     idleTimeout: 120,
     async fetch(req) {
-      const n = await drain(req.body);
-      return new Response(`${n}\n`, { headers: { "content-type": "text/plain" } });
+      return new Response(await answer(req), { headers: { "content-type": "text/plain" } });
     },
   });
   console.log(`sink listening on ${server.port}`);
@@ -39,3 +43,5 @@ if (import.meta.main) {
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
 }
+
+if (import.meta.main) serveSink(Number(process.argv[2] ?? 0), async (req) => `${await drain(req.body)}\n`);

@@ -87,6 +87,26 @@ function netPair(onServer: (s: net.Socket) => void): Promise<{ client: net.Socke
   });
 }
 
+/**
+ * The client side of `rounds` ping-pong rounds over an event-driven socket:
+ * sends {@link MSG}, and each time a whole message's bytes have come back
+ * (in however many `data` events), the next; resolves after the last echo.
+ * `listen` installs the data handler on the socket, `send` writes one MSG.
+ */
+function pingPongClient(rounds: number, listen: (onData: (bytes: Uint8Array) => void) => void, send: () => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let i = 0, got = 0;
+    listen((bytes) => {
+      got += bytes.byteLength;
+      if (got < MSG.byteLength) return;
+      got -= MSG.byteLength;
+      if (++i === rounds) return resolve();
+      send();
+    });
+    send();
+  });
+}
+
 const nodeNet: Candidate = {
   async stream(bytes) {
     let done!: () => void;
@@ -109,17 +129,7 @@ const nodeNet: Candidate = {
   async pingPong(rounds) {
     const { client, server } = await netPair((s) => s.on("data", (d) => s.write(d)).on("end", () => s.end()));
     const t0 = performance.now();
-    await new Promise<void>((resolve) => {
-      let i = 0, got = 0;
-      client.on("data", (d: Uint8Array) => {
-        got += d.byteLength;
-        if (got < MSG.byteLength) return;
-        got -= MSG.byteLength;
-        if (++i === rounds) return resolve();
-        client.write(MSG);
-      });
-      client.write(MSG);
-    });
+    await pingPongClient(rounds, (onData) => client.on("data", onData), () => client.write(MSG));
     const ms = performance.now() - t0;
     client.end(), server.close();
     return ms;
@@ -156,20 +166,7 @@ function viaRuntime(rt: SocketRuntime): Candidate {
     async pingPong(rounds) {
       const { listener, client } = await pair((s) => (s.events = { ...idle, data: (b) => s.write(b), end: () => s.end() }));
       const t0 = performance.now();
-      await new Promise<void>((resolve) => {
-        let i = 0, got = 0;
-        client.events = {
-          ...idle,
-          data(b) {
-            got += b.byteLength;
-            if (got < MSG.byteLength) return;
-            got -= MSG.byteLength;
-            if (++i === rounds) return resolve();
-            client.write(MSG);
-          },
-        };
-        client.write(MSG);
-      });
+      await pingPongClient(rounds, (onData) => (client.events = { ...idle, data: onData }), () => client.write(MSG));
       const ms = performance.now() - t0;
       client.end(), listener.close();
       return ms;

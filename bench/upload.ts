@@ -22,6 +22,7 @@ import { ensureBody, sha256Of } from "./lib/body.ts";
 import { cpuTimeOf, resetPeakRss } from "./lib/cpu.ts";
 import { upload } from "./lib/curl.ts";
 import { loadAvg, machine, revision } from "./lib/machine.ts";
+import { parseFlags, runMain } from "./lib/main.ts";
 import { parallelUploads } from "./lib/parallel.ts";
 import {
   PARALLEL_HEADING,
@@ -205,21 +206,24 @@ async function benchParallel(a: BenchArgs, specs: PathSpec[], size: number, body
     rssNote: r.run.rssNote,
   }));
   const label = `${n} × ${formatBytes(size)}`;
+  /** One round on path `r`: `n` uploads of the body at once; `hashed` has the sink hash each and check it against `sha256`. */
+  const uploadRound = (r: Started1, hashed: boolean) =>
+    parallelUploads({
+      client: a.client,
+      url: r.run.url,
+      file: body,
+      size,
+      count: n,
+      maxSeconds: uploadLimit(n * size, hashed),
+      sha256: hashed ? sha256 : undefined,
+      track,
+      untrack,
+    });
   // Warm-up rounds have the sink hash each body (checked against the file's): correctness checked, off the clock.
   const warmups = Math.max(1, a.warmup);
   for (let round = 0; round < warmups; round++) {
     for (const [i, r] of running.entries()) {
-      const p = await parallelUploads({
-        client: a.client,
-        url: r.run.url,
-        file: body,
-        size,
-        count: n,
-        maxSeconds: uploadLimit(n * size, true),
-        sha256,
-        track,
-        untrack,
-      });
+      const p = await uploadRound(r, true);
       await checkSpoolEmpty(r.spec.name, r.spoolDir);
       console.log(
         `${label} warm-up (sha256 checked) ${rows[i].name}: ${p.seconds.toFixed(2)} s, ${mbPerSecond(n * size, p.seconds).toFixed(0)} MB/s`,
@@ -233,16 +237,7 @@ async function benchParallel(a: BenchArgs, specs: PathSpec[], size: number, body
     for (const [i, r] of running.entries()) {
       const pids = r.run.pids();
       const before = cpuTimeOf(pids);
-      const p = await parallelUploads({
-        client: a.client,
-        url: r.run.url,
-        file: body,
-        size,
-        count: n,
-        maxSeconds: uploadLimit(n * size, false),
-        track,
-        untrack,
-      });
+      const p = await uploadRound(r, false);
       const after = cpuTimeOf(pids);
       await checkSpoolEmpty(r.spec.name, r.spoolDir);
       const run: ParallelRun = {
@@ -325,13 +320,8 @@ function shmFree(): number {
 }
 
 async function main(): Promise<number> {
-  let a: BenchArgs;
-  try {
-    a = parseBenchArgs(process.argv.slice(2));
-  } catch (e) {
-    console.error((e as Error).message);
-    return 2;
-  }
+  const a = parseFlags(parseBenchArgs);
+  if (a === undefined) return 2;
   mkdirSync(SHM, { recursive: true, mode: 0o700 });
   const work = mkdtempSync(join(tmpdir(), "holdfast-bench-"));
   removable.push(work);
@@ -415,21 +405,5 @@ async function main(): Promise<number> {
   return 0;
 }
 
-let code = 1;
-let interrupted = false;
-for (const sig of ["SIGINT", "SIGTERM"] as const) {
-  process.on(sig, async () => {
-    if (interrupted) return;
-    interrupted = true;
-    await cleanup();
-    process.exit(130);
-  });
-}
-try {
-  code = await main();
-} catch (e) {
-  if (!interrupted) console.error(`bench/upload.ts: ${(e as Error).message}`);
-} finally {
-  await cleanup();
-}
-process.exit(interrupted ? 130 : code);
+// A failure after a signal is the signal's doing: no message, and status 130.
+await runMain("bench/upload.ts", main, cleanup, { quietOnSignal: true });

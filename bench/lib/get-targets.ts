@@ -5,10 +5,11 @@ import { spawnSync } from "node:child_process";
  * Deno and as the compiled binary, per source (work tree, `--rev`, `--root`).
  * Every process is registered with `track` as soon as it is started.
  */
-import { mkdirSync, openSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type GetNginxBase, proxyConf, responderConf } from "./get-nginx.ts";
-import { childPids, freePort, start, type Started, waitForPort } from "./proc.ts";
+import { spawnHoldfast } from "./holdfast.ts";
+import { childPids, freePort, logFd, start, type Started, waitForPort } from "./proc.ts";
 import { REPO, type Source } from "./source.ts";
 
 /** A holdfast build to run. */
@@ -44,10 +45,6 @@ export interface Target {
 }
 
 const NGINX = "/usr/sbin/nginx";
-
-function logFd(dir: string, name: string): number {
-  return openSync(join(dir, `${name}.log`), "a", 0o600);
-}
 
 /**
  * Starts an nginx master with the config `conf(base)` in `dir` and waits until
@@ -94,34 +91,24 @@ export function holdfastCommand(source: Source, variant: Variant): string[] | un
 }
 
 /**
- * Starts holdfast as `cmd` in `cwd` with the benchmark's flags: access log off
- * (as nginx's), and a spool directory of its own so it never touches (or
- * clears) another holdfast's.
+ * Starts holdfast as `cmd` in `cwd` with the benchmark's flags (see
+ * {@link spawnHoldfast}), a spool directory of its own in `env.dir`, and
+ * nginx's keepalive_requests where its revision has the flag.
  */
 export async function startHoldfast(name: string, cmd: string[], cwd: string, env: TargetEnv): Promise<Running> {
-  const port = await freePort();
   const spool = join(env.dir, "spool");
   mkdirSync(spool, { recursive: true, mode: 0o700 });
-  const p = start(
+  const { proc, port } = await spawnHoldfast({
     name,
-    [
-      ...cmd,
-      "--listen",
-      `127.0.0.1:${port}`,
-      "--upstream",
-      `127.0.0.1:${env.responderPort}`,
-      "--access-log",
-      "off",
-      "--spool",
-      spool,
-      ...sameKeepaliveRequests(cmd, cwd),
-    ],
-    logFd(env.dir, name),
+    cmd,
     cwd,
-  );
-  env.track(p);
-  await waitForPort(p, port);
-  return { url: `http://127.0.0.1:${port}/`, port, pids: [p.pid] };
+    dir: env.dir,
+    upstreamPort: env.responderPort,
+    spool,
+    flags: sameKeepaliveRequests(cmd, cwd),
+    track: env.track,
+  });
+  return { url: `http://127.0.0.1:${port}/`, port, pids: [proc.pid] };
 }
 
 /**

@@ -13,7 +13,7 @@
  * listening on PORT` once bound; stops on SIGTERM/SIGINT.
  */
 /// <reference types="bun-types" />
-import { drain } from "../sink.ts";
+import { drain, serveSink } from "../sink.ts";
 
 /** The query that asks the sink for the body's SHA-256. */
 export const HASH_QUERY = "?sha256";
@@ -32,26 +32,9 @@ export async function drainHashed(body: ReadableStream<Uint8Array> | null): Prom
 }
 
 if (import.meta.main) {
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: Number(process.argv[2] ?? 0),
-    // A 1 GiB body is far above Bun's 128 MB default cap.
-    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-    idleTimeout: 120,
-    async fetch(req) {
-      let text: string;
-      if (req.url.endsWith(HASH_QUERY)) {
-        const r = await drainHashed(req.body);
-        text = `${r.bytes} ${r.sha256}\n`;
-      } else text = `${await drain(req.body)}\n`;
-      return new Response(text, { headers: { "content-type": "text/plain" } });
-    },
+  serveSink(Number(process.argv[2] ?? 0), async (req) => {
+    if (!req.url.endsWith(HASH_QUERY)) return `${await drain(req.body)}\n`;
+    const r = await drainHashed(req.body);
+    return `${r.bytes} ${r.sha256}\n`;
   });
-  console.log(`sink listening on ${server.port}`);
-  const stop = () => {
-    server.stop(true);
-    process.exit(0);
-  };
-  process.on("SIGTERM", stop);
-  process.on("SIGINT", stop);
 }

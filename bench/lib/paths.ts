@@ -3,10 +3,11 @@
  * proxies in front of it. Each `start` launches what the path needs and
  * registers every process with `track`, so the caller can stop them all.
  */
-import { mkdirSync, openSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { nginxConf, type NginxSetup } from "./nginx.ts";
-import { childPids, freePort, start, type Started, waitForPort } from "./proc.ts";
+import { spawnHoldfast } from "./holdfast.ts";
+import { childPids, freePort, logFd, start, type Started, waitForPort } from "./proc.ts";
 import { REPO, type Source } from "./source.ts";
 
 /** Where a path's processes may put files, and what they forward to. */
@@ -43,32 +44,18 @@ export interface PathSpec {
 
 const BUN = process.execPath;
 
-/** A log file in `dir` for a child's stdout and stderr. */
-function logFd(dir: string, name: string): number {
-  return openSync(join(dir, `${name}.log`), "a", 0o600);
-}
-
+/** Starts holdfast as `cmd` in `cwd` in front of the sink, spooling to the path's spool directory (see {@link spawnHoldfast}). */
 async function startHoldfast(name: string, cmd: string[], cwd: string, env: PathEnv): Promise<RunningPath> {
-  const port = await freePort();
-  const p = start(
+  const { proc, port } = await spawnHoldfast({
     name,
-    [
-      ...cmd,
-      "--listen",
-      `127.0.0.1:${port}`,
-      "--upstream",
-      `127.0.0.1:${env.sinkPort}`,
-      "--spool",
-      env.spoolDir,
-      "--access-log",
-      "off",
-    ],
-    logFd(env.dir, name),
+    cmd,
     cwd,
-  );
-  env.track(p);
-  await waitForPort(p, port);
-  return { url: `http://127.0.0.1:${port}/upload`, pids: () => [p.pid], rssNote: "the holdfast process" };
+    dir: env.dir,
+    upstreamPort: env.sinkPort,
+    spool: env.spoolDir,
+    track: env.track,
+  });
+  return { url: `http://127.0.0.1:${port}/upload`, pids: () => [proc.pid], rssNote: "the holdfast process" };
 }
 
 function nginxPath(name: string, matched: boolean): PathSpec {

@@ -3,8 +3,9 @@
  * by name, so only what the benchmark started is ever signalled.
  */
 /// <reference types="bun-types" />
-import { readdirSync, readFileSync } from "node:fs";
+import { openSync, readdirSync, readFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
+import { join } from "node:path";
 
 /** A process the benchmark started and must stop. */
 export interface Started {
@@ -17,6 +18,11 @@ export interface Started {
 export function start(name: string, argv: string[], log?: number, cwd?: string): Started {
   const proc = Bun.spawn(argv, { cwd, stdout: log ?? "ignore", stderr: log ?? "ignore", stdin: "ignore" });
   return { name, pid: proc.pid, proc };
+}
+
+/** Opens (appending, mode 0600) `dir/NAME.log` for a child's stdout and stderr; returns its file descriptor. */
+export function logFd(dir: string, name: string): number {
+  return openSync(join(dir, `${name}.log`), "a", 0o600);
 }
 
 /**
