@@ -41,6 +41,8 @@ const LINGER_IDLE_MS = 1000;
 // How long after a client's FIN a pending response may take before the
 // client is probed to tell a close from a half-close.
 const PROBE_DELAY_MS = 200;
+// Bytes of body a read may carry with a head before the head is copied out of it.
+const HEAD_COPY_SLACK = 16 * 1024;
 
 /**
  * One client connection: reads request heads (RFC 9112 §2-5), one request at
@@ -328,6 +330,11 @@ export class ClientConnection implements SocketEvents {
       if (this.#finReceived) this.#close();
       return;
     }
+    // The head lives as long as its request, and its bytes are usually one
+    // read's own buffer: when that read also carried a large piece of the
+    // body (an upload's first read is 64-512 KiB), the head keeps a copy of
+    // itself, so the rest can be freed once it is spooled.
+    if (head.buf.buffer.byteLength - head.length > HEAD_COPY_SLACK) head.buf = head.buf.slice(0, head.length);
     this.#in.consume(head.length);
     this.#head = head;
     this.#requests++;

@@ -50,3 +50,30 @@ test("a head sent one byte a read is parsed once it ends, exactly as sent", () =
   expect(fieldValue(heads[0], 1)).toBe(cookie);
   conn.abort();
 });
+
+test("a head that came in one read with a large piece of body does not keep that read alive", () => {
+  const head = `POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 300000\r\n\r\n`;
+  const read = new Uint8Array(head.length + 200_000).fill(0x61);
+  read.set(enc.encode(head));
+  const small = enc.encode(`GET /small HTTP/1.1\r\nHost: a\r\n\r\nPOST /next HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello`);
+  const heads: RequestHead[] = [];
+  for (const wire of [read, small]) {
+    const sock = new FakeSocket();
+    const conn = new ClientConnection(
+      sock,
+      { maxHeadBytes: 65536, headerTimeoutMs: 60_000, keepaliveTimeoutMs: 60_000, keepaliveRequests: 100 },
+      (_c, h) => heads.push(h),
+      () => {},
+    );
+    sock.events.data(wire);
+    conn.abort();
+  }
+  const [upload, get] = heads;
+  // The upload's head is a copy of its own bytes; the 200 kB of body after it can be freed once spooled.
+  expect(upload.buf.buffer.byteLength).toBe(head.length);
+  expect(new TextDecoder().decode(upload.buf.subarray(0, upload.length))).toBe(head);
+  expect(fieldValue(upload, 1)).toBe("300000");
+  // A small read is not copied: the head is parsed in place (the GET hot path).
+  expect(get.buf.buffer).toBe(small.buffer);
+  expect(get.target).toBe("/small");
+});
