@@ -8,15 +8,14 @@ export class Inflight {
     return this.#count;
   }
 
-  /** Marks a request started; call the returned function once when it finishes. */
-  begin(): () => void {
+  /** Marks a request started; call {@link end} once when it finishes. */
+  begin(): void {
     this.#count++;
-    let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      if (--this.#count === 0) { for (const w of this.#waiters.splice(0)) w(); }
-    };
+  }
+
+  /** Marks a request finished (one call per {@link begin}; no closure per request). */
+  end(): void {
+    if (--this.#count === 0) { for (const w of this.#waiters.splice(0)) w(); }
   }
 
   /** Resolves true when none are left, or false after `timeoutMs` ms. */

@@ -64,15 +64,16 @@ export async function attempt(a: AttemptInput, peer: PeerAddress): Promise<Excha
       readTimeoutMs: a.readTimeoutMs,
       sendTimeoutMs: a.sendTimeoutMs,
       maxHeadBytes: a.maxResponseHeadBytes,
-      onInterim: a.onInterim,
+      interim: a,
     });
-    ex.onReusable = (c) => pool.release(c);
-    const onGone = () => ex.cancel();
-    a.clientSignal.addEventListener("abort", onGone, { once: true });
+    ex.onReusable = pool.release;
+    // Stays set when the head is in: the caller's relay is cancelled the same way.
+    a.clientSignal.exchange = ex;
     try {
       await ex.response();
       return ex;
     } catch (e) {
+      if (a.clientSignal.exchange === ex) a.clientSignal.exchange = undefined;
       if (a.clientSignal.aborted) throw a.clientSignal.reason;
       const stale = (e as { stale?: boolean }).stale === true;
       if (!fresh && stale && (IDEMPOTENT.has(a.method) || !ex.wroteAny)) {
@@ -80,8 +81,6 @@ export async function attempt(a: AttemptInput, peer: PeerAddress): Promise<Excha
         continue;
       }
       throw e;
-    } finally {
-      a.clientSignal.removeEventListener("abort", onGone);
     }
   }
 }

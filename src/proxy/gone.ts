@@ -1,11 +1,16 @@
 /**
- * The part of `AbortSignal` the request lifecycle uses to learn that its
- * client left: `AbortSignal` satisfies it, and {@link GoneSignal} is the
- * cheap one made per request.
+ * How the request lifecycle learns that its client left: the shape of
+ * `AbortSignal`'s listeners, plus the slot of the exchange to cancel.
  */
 export interface ClientSignal {
   readonly aborted: boolean;
   readonly reason: unknown;
+  /**
+   * The peer exchange working for the client now: cancelled first when the
+   * client leaves. A slot rather than a listener, so a request that is not
+   * held makes no closure for it.
+   */
+  exchange: { cancel(): void } | undefined;
   addEventListener(type: "abort", fn: () => void, opts?: { once?: boolean }): void;
   removeEventListener(type: "abort", fn: () => void): void;
 }
@@ -18,6 +23,7 @@ export interface ClientSignal {
 export class GoneSignal implements ClientSignal {
   aborted = false;
   reason: unknown = undefined;
+  exchange: { cancel(): void } | undefined = undefined;
   #fns: (() => void)[] = [];
 
   /** Calls `fn` once when the client leaves (listeners fire once whatever `opts` says). */
@@ -35,6 +41,8 @@ export class GoneSignal implements ClientSignal {
     if (this.aborted) return;
     this.aborted = true;
     this.reason = reason;
+    this.exchange?.cancel();
+    this.exchange = undefined;
     const fns = this.#fns;
     this.#fns = [];
     for (const fn of fns) fn();

@@ -2,7 +2,7 @@ import type { Config } from "../config/schema.ts";
 import type { AccessRecord } from "../access-log.ts";
 import { AttemptError, ClientGoneError, ProxyError } from "../errors.ts";
 import { requestFraming } from "../http1/framing.ts";
-import type { RequestHead, ResponseHead } from "../http1/head.ts";
+import type { RequestHead } from "../http1/head.ts";
 import type { Inflight } from "../inflight.ts";
 import type { ClientConnection, StartRequest } from "../engine/client-conn.ts";
 import { BodyFeed } from "../engine/body-feed.ts";
@@ -13,8 +13,9 @@ import type { BodyTarget, RelayOutcome, SpoolSource, UpstreamBody } from "../tra
 import type { PeerPool } from "../transport/pool.ts";
 import type { PeerAddress } from "../config/address.ts";
 import type { Group } from "../upstream/group.ts";
-import { sendWithHold } from "./hold.ts";
-import { forwardHead } from "./forward-head.ts";
+import { type RetryRules, sendWithHold } from "./hold.ts";
+import { Forward } from "./forward.ts";
+import type { Peer } from "../upstream/peer.ts";
 import { requestFacts } from "./request-facts.ts";
 import { clientResponseHead } from "./response-head.ts";
 import { tunnel } from "./tunnel.ts";
@@ -52,6 +53,10 @@ class Collector implements BodyTarget {
   }
 }
 
+// Shared by every request without a body: never changed.
+const NO_BODY: SpooledBody = Object.freeze({ size: 0 });
+const NOTHING_TO_SEND: UpstreamBody = Object.freeze({ kind: "none" });
+
 // Responses up to this size with a Content-Length are read whole before the
 // head goes out (see the relay phase).
 const WHOLE_BODY_BYTES = 256 * 1024;
@@ -65,21 +70,23 @@ const WHOLE_BODY_BYTES = 256 * 1024;
  * becomes a status.
  */
 export function createProxyHandler(d: ProxyDeps): StartRequest {
+  const c = d.config;
+  const rules: RetryRules = { holdMs: c.holdMs, next: c.nextUpstream, tries: c.nextUpstreamTries, timeoutMs: c.nextUpstreamTimeoutMs };
   return (conn, head) => {
-    void handle(d, conn, head);
+    void handle(d, rules, conn, head);
   };
 }
 
-async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): Promise<void> {
+async function handle(d: ProxyDeps, rules: RetryRules, conn: ClientConnection, head: RequestHead): Promise<void> {
   const c = d.config;
-  const finished = d.inflight.begin();
+  d.inflight.begin();
   const rec = new RequestRecord(conn.clientAddress, head.method, head.target);
   const gone = new GoneSignal();
   conn.onGone = () => gone.abort(new ClientGoneError());
   let spooler: Spooler | undefined;
   let bodyEndedAt = Date.now();
   // least-conn counts a peer's request until its response is relayed.
-  let peerDone: (() => void) | undefined;
+  let servedBy: Peer | undefined;
   try {
     const facts = requestFacts(head);
     conn.closeRequested = facts.close;
@@ -93,7 +100,7 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
     if (c.maxBodyBytes > 0 && declared !== undefined && declared > c.maxBodyBytes) {
       throw new ProxyError(413, `Request body of ${declared} bytes is larger than --max-body ${c.maxBodyBytes}`);
     }
-    let body: SpooledBody = { size: 0 };
+    let body: SpooledBody = NO_BODY;
     if (framing.kind === "chunked" || (framing.kind === "length" && framing.bytes > 0)) {
       spooler = new Spooler({ bufferBytes: c.bodyBufferBytes, maxBodyBytes: c.maxBodyBytes, store: d.store, requestId: rec.id, declared });
       // holdfast reads the body whatever the upstream does, so it answers 100 itself (RFC 9110 §10.1.1).
@@ -107,42 +114,18 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
       ? { kind: "file", path: body.path, size: body.size }
       : body.bytes && (body.size > 0 || framing.kind !== "none")
       ? { kind: "bytes", bytes: body.bytes }
-      : { kind: "none" };
+      : NOTHING_TO_SEND;
     const bodyBytes = sendBody.kind === "none" ? (framing.kind === "none" ? undefined : 0) : body.size;
     const upgrade = facts.upgrade;
     const sent = await sendWithHold(
       d.group,
       { clientAddress: conn.clientAddress, target: head.target, headers: facts.headers },
-      {
-        method: head.method,
-        headFor: (peer) =>
-          forwardHead(head, {
-            clientAddress: conn.clientAddress,
-            proto: "http",
-            fallbackHost: peer.socketPath ? "localhost" : peer.key,
-            bodyBytes,
-            upgrade,
-            connection: facts.connection,
-          }),
-        body: sendBody,
-        poolFor: d.poolFor,
-        openSpool: d.openSpool,
-        connectTimeoutMs: c.connectTimeoutMs,
-        readTimeoutMs: c.readTimeoutMs,
-        sendTimeoutMs: c.sendTimeoutMs,
-        maxResponseHeadBytes: c.maxResponseHeaderBytes,
-        onInterim: (h: ResponseHead) => {
-          if (head.minor === 1) {
-            conn.writeHead(clientResponseHead(h, { passChunked: false, keepLength: false, close: false, upgrade: false }), false);
-          }
-        },
-        clientSignal: gone,
-      },
-      { holdMs: c.holdMs, next: c.nextUpstream, tries: c.nextUpstreamTries, timeoutMs: c.nextUpstreamTimeoutMs },
+      new Forward(d, conn, head, sendBody, bodyBytes, upgrade, facts.connection, gone),
+      rules,
       rec.attempts,
     );
     rec.heldMs = Date.now() - bodyEndedAt - (rec.attempts.at(-1)?.ms ?? 0);
-    peerDone = () => sent.peer.end();
+    servedBy = sent.peer;
     const ex = sent.exchange;
     const res = ex.head!;
     rec.status = res.status;
@@ -171,8 +154,7 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
       upgrade: false,
       connection: ex.connection,
     };
-    const onGone = () => ex.cancel("client-gone");
-    gone.addEventListener("abort", onGone, { once: true });
+    // The exchange stays in gone.exchange from the attempt: a client that leaves cancels the relay.
     let outcome: RelayOutcome = "complete";
     if (f.kind === "length" && f.bytes > 0 && f.bytes <= WHOLE_BODY_BYTES) {
       // A small body is read whole first (nginx proxy_buffering): head and
@@ -193,7 +175,7 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
       conn.writeHead(clientResponseHead(res, toClient));
       outcome = await ex.relay(conn, dechunk);
     }
-    gone.removeEventListener("abort", onGone);
+    gone.exchange = undefined;
     rec.sentBytes = ex.relayed;
     if (outcome === "complete") conn.finish(keepAlive);
     else if (outcome === "client-gone") rec.status = 499;
@@ -203,9 +185,10 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
     rec.heldMs ||= rec.attempts.length ? Date.now() - bodyEndedAt : 0;
     rec.status = failToProxy(d, conn, rec, e);
   } finally {
-    peerDone?.();
+    gone.exchange = undefined;
+    servedBy?.end();
     if (spooler) await spooler.abort();
-    finished();
+    d.inflight.end();
     d.onDone(rec);
   }
 }

@@ -78,38 +78,26 @@ export async function sendWithHold(
   records: AttemptRecord[],
 ): Promise<{ exchange: Exchange; peer: Peer }> {
   const holdUntil = Date.now() + rules.holdMs;
-  let deadline = holdUntil;
   const mayPassOn = IDEMPOTENT.has(input.method) || rules.next.nonIdempotent;
-  // Most requests are served by their first attempt: the sets are made
-  // when an attempt fails.
+  // Most requests are served by their first attempt: the sets and the wait
+  // state are made when an attempt fails.
   let tried: Set<Peer> = NONE;
-  let refusedSinceWait: Set<Peer> = NONE;
-  let backoffMs = FIRST_BACKOFF_MS;
-  let last: AttemptError | undefined;
-
-  const giveUp = () => last ?? new AttemptError("refused", `No peer of group "${group.name}" is available`);
-  const wait = async () => {
-    const left = deadline - Date.now();
-    if (left <= 0) throw giveUp();
-    await abortable(group.changed(Math.min(backoffMs, left)), input.clientSignal);
-    backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
-    refusedSinceWait = NONE;
-  };
+  let hold: HoldState | undefined;
 
   let waited = false;
   for (;;) {
-    if (rules.tries > 0 && records.length >= rules.tries) throw giveUp();
+    if (rules.tries > 0 && records.length >= rules.tries) throw giveUp(group, hold);
     // After a wait with no available peer, probe the failed ones anyway.
     const peer = group.select(ctx, tried) ?? (waited ? group.selectIgnoringHealth(ctx, tried) : undefined);
-    if (!peer || refusedSinceWait.has(peer)) {
+    if (!peer || hold?.refusedSinceWait.has(peer)) {
       // No peer can take it now, or every usable one just refused: hold.
-      await wait();
+      await (hold ??= new HoldState(holdUntil)).wait(group, input.clientSignal);
       waited = true;
       continue;
     }
     waited = false;
-    if (records.length === 0 && rules.timeoutMs > 0) deadline = Math.min(holdUntil, Date.now() + rules.timeoutMs);
     const started = Date.now();
+    if (records.length === 0 && rules.timeoutMs > 0) (hold ??= new HoldState(holdUntil)).limit(started + rules.timeoutMs);
     peer.start();
     let res: Exchange;
     try {
@@ -119,17 +107,18 @@ export async function sendWithHold(
       if (!(e instanceof AttemptError)) throw e;
       peer.report(false, Date.now());
       records.push({ peer: peer.key, status: e.status, ms: Date.now() - started });
-      last = e;
-      if (Date.now() >= deadline) throw e;
+      hold ??= new HoldState(holdUntil);
+      hold.last = e;
+      if (Date.now() >= hold.deadline) throw e;
       if (e.kind === "refused" || e.kind === "connect-timeout") {
-        refusedSinceWait = withPeer(refusedSinceWait, peer);
+        hold.refusedSinceWait = withPeer(hold.refusedSinceWait, peer);
       } else if (e.kind === "reset") {
         if (!mayPassOn || !rules.next.error) throw e;
         tried = withPeer(tried, peer);
         if (!group.hasCandidate(tried)) {
           // Every peer broke on it: an idempotent request is held and replayed.
           tried = NONE;
-          await wait();
+          await hold.wait(group, input.clientSignal);
         }
       } else if (e.kind === "invalid-response") {
         // nginx's invalid_header, which holdfast does not pass on.
@@ -149,11 +138,50 @@ export async function sendWithHold(
     peer.report(!(named && status >= 500), Date.now());
     if (!named || !mayPassOn) return { exchange: res, peer };
     tried = withPeer(tried, peer);
+    const deadline = hold?.deadline ?? holdUntil;
     const passOn = Date.now() < deadline && group.hasCandidate(tried) && !(rules.tries > 0 && records.length >= rules.tries);
     if (!passOn) return { exchange: res, peer };
     peer.end();
     res.cancel("upstream-error");
   }
+}
+
+/** What a request that failed or waited once carries through its hold. Times are epoch ms. */
+class HoldState {
+  /** When holdfast gives up: `--hold` after the body, or sooner with `--next-upstream-timeout`. */
+  deadline: number;
+  /** Peers that refused since the last wait: trying them again at once would spin. */
+  refusedSinceWait: Set<Peer> = NONE;
+  /** The last failure, thrown when holdfast gives up. */
+  last: AttemptError | undefined;
+  #backoffMs = FIRST_BACKOFF_MS;
+
+  constructor(holdUntil: number) {
+    this.deadline = holdUntil;
+  }
+
+  /** `--next-upstream-timeout`: an earlier deadline, counted from the first attempt. */
+  limit(at: number): void {
+    this.deadline = Math.min(this.deadline, at);
+  }
+
+  /**
+   * Waits for the backoff (doubling from 50 ms, capped at 1 s) or until the
+   * group says a peer may be back.
+   * @throws the last failure when the deadline has passed; the client signal's reason when the client leaves
+   */
+  async wait(group: Group, signal: ClientSignal): Promise<void> {
+    const left = this.deadline - Date.now();
+    if (left <= 0) throw giveUp(group, this);
+    await abortable(group.changed(Math.min(this.#backoffMs, left)), signal);
+    this.#backoffMs = Math.min(this.#backoffMs * 2, MAX_BACKOFF_MS);
+    this.refusedSinceWait = NONE;
+  }
+}
+
+/** The error a request gets when holdfast stops trying: the last failure, else "no peer available" (502). */
+function giveUp(group: Group, hold: HoldState | undefined): AttemptError {
+  return hold?.last ?? new AttemptError("refused", `No peer of group "${group.name}" is available`);
 }
 
 function abortable(p: Promise<void>, signal: ClientSignal): Promise<void> {

@@ -10,8 +10,8 @@ export interface PeerConnection {
   reused: boolean;
   /** The connection's one timer, re-armed by each exchange on it (no timer per request). */
   deadline?: Deadline;
-  /** What the deadline calls: the current exchange's timeout. */
-  onDeadline?: () => void;
+  /** Whose timeout the deadline is: the current exchange (an object, not a closure per exchange). */
+  timing?: { timedOut(): void };
 }
 
 /** Keepalive settings of the peer side (nginx `keepalive`, `keepalive_requests`, `keepalive_timeout` in `upstream`). */
@@ -24,9 +24,26 @@ export interface PoolLimits {
   idleTimeoutMs: number;
 }
 
-interface Idle {
-  conn: PeerConnection;
-  since: number;
+/** An idle connection in the pool, and what it does if its peer speaks or closes meanwhile (one object per release, no closures). */
+class Idle implements SocketEvents {
+  constructor(readonly pool: PeerPool, readonly conn: PeerConnection, readonly since: number) {}
+  /** A peer that speaks while idle is out of step: the connection cannot be reused. */
+  data(): void {
+    this.#drop();
+  }
+  end(): void {
+    this.#drop();
+  }
+  drain(): void {}
+  close(): void {
+    this.pool.forget(this);
+    this.conn.deadline?.stop();
+  }
+  #drop(): void {
+    this.pool.forget(this);
+    this.conn.deadline?.stop();
+    this.conn.socket.destroy();
+  }
 }
 
 /**
@@ -74,16 +91,19 @@ export class PeerPool {
    * makes the next burst of requests reconnect. Measured on bench/get.ts at
    * 50 connections with `--keepalive 32`: a third of the requests opened a
    * new connection.
+   *
+   * A bound function (one per pool), so an exchange can hold it as its
+   * `onReusable` without a closure per request.
    */
-  release(conn: PeerConnection): void {
+  readonly release = (conn: PeerConnection): void => {
     const l = this.limits;
     if (conn.socket.closed || l.maxIdle === 0 || conn.uses >= l.maxRequests) return closeConn(conn);
-    const entry: Idle = { conn, since: Date.now() };
-    conn.socket.events = idleEvents(this, entry);
+    const entry = new Idle(this, conn, Date.now());
+    conn.socket.events = entry;
     this.#idle.push(entry);
     if (this.#idle.length > l.maxIdle) this.#trimmer ??= setTimeout(this.#trim, TRIM_DELAY_MS);
     this.#sweeper ??= setInterval(() => this.#sweep(), Math.max(1000, Math.min(l.idleTimeoutMs, 10_000)));
-  }
+  };
 
   #trimmer: ReturnType<typeof setTimeout> | undefined;
 
@@ -133,24 +153,6 @@ export const TRIM_DELAY_MS = 100;
 /** Closes a connection for good, with its timer (which would otherwise keep it in memory until it fires). */
 export function closeConn(conn: PeerConnection): void {
   conn.deadline?.stop();
-  conn.onDeadline = undefined;
+  conn.timing = undefined;
   conn.socket.end();
-}
-
-function idleEvents(pool: PeerPool, entry: Idle): SocketEvents {
-  const drop = () => {
-    pool.forget(entry);
-    entry.conn.deadline?.stop();
-    entry.conn.socket.destroy();
-  };
-  return {
-    // A peer that speaks while idle is out of step: the connection cannot be reused.
-    data: drop,
-    end: drop,
-    drain() {},
-    close: () => {
-      pool.forget(entry);
-      entry.conn.deadline?.stop();
-    },
-  };
 }

@@ -36,7 +36,13 @@ export interface ExchangeInput {
   sendTimeoutMs: number;
   /** `--max-response-header-size` (nginx `proxy_buffer_size`): 502 past it. */
   maxHeadBytes: number;
-  /** Receives each interim response but 100 (a 103 Early Hints is forwarded). */
+  /** Receives each interim response but 100 (a 103 Early Hints is forwarded); an object, so no closure is made per attempt. */
+  interim: InterimSink;
+}
+
+/** Where interim responses (RFC 9110 §15.2) of an exchange go. */
+export interface InterimSink {
+  /** Called with each 1xx head but 100 and 101, before the final response. */
   onInterim(head: ResponseHead): void;
 }
 

@@ -3,6 +3,13 @@ import { Peer } from "./peer.ts";
 import { createPolicy } from "./policies/index.ts";
 import type { SelectContext, SelectionPolicy } from "./types.ts";
 
+// A `now` for Group.#pick that means "whatever passive and active health say".
+const IGNORE_HEALTH = -1;
+
+function usable(p: Peer, exclude: ReadonlySet<Peer>, now: number): boolean {
+  return (now === IGNORE_HEALTH ? !p.down : p.available(now)) && !exclude.has(p);
+}
+
 /**
  * An upstream group (nginx `upstream NAME { ... }`): its peers, split into
  * primaries and backups, and its selection policy. Held requests wait on
@@ -29,8 +36,7 @@ export class Group {
    * @returns the peer, or undefined when none may take the request now
    */
   select(ctx: SelectContext, exclude: ReadonlySet<Peer>): Peer | undefined {
-    const now = Date.now();
-    return this.#pick(ctx, (p) => p.available(now) && !exclude.has(p));
+    return this.#pick(ctx, exclude, Date.now());
   }
 
   /**
@@ -40,17 +46,18 @@ export class Group {
    * fail-timeout or health check says so.
    */
   selectIgnoringHealth(ctx: SelectContext, exclude: ReadonlySet<Peer>): Peer | undefined {
-    return this.#pick(ctx, (p) => !p.down && !exclude.has(p));
+    return this.#pick(ctx, exclude, IGNORE_HEALTH);
   }
 
-  #pick(ctx: SelectContext, usable: (p: Peer) => boolean): Peer | undefined {
+  /** `now` is the time health is judged at, or {@link IGNORE_HEALTH}. */
+  #pick(ctx: SelectContext, exclude: ReadonlySet<Peer>, now: number): Peer | undefined {
     for (const tier of this.#tiers) {
       // Usually every peer is usable: then the tier itself is the candidate
-      // list, and nothing is allocated per request.
-      let all = true;
-      for (let i = 0; i < tier.length && all; i++) all = usable(tier[i]);
-      if (all && tier.length) return this.#policy.select(tier, tier, ctx) as Peer;
-      const candidates = tier.filter(usable);
+      // list, and nothing is allocated per request (not even a predicate).
+      let all = tier.length > 0;
+      for (let i = 0; i < tier.length && all; i++) all = usable(tier[i], exclude, now);
+      if (all) return this.#policy.select(tier, tier, ctx) as Peer;
+      const candidates = tier.filter((p) => usable(p, exclude, now));
       if (candidates.length) return this.#policy.select(tier, candidates, ctx) as Peer;
     }
     return undefined;

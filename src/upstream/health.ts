@@ -2,6 +2,9 @@ import type { HealthCheckSpec } from "../config/upstream-flags.ts";
 import type { Runtime } from "../../runtime/index.ts";
 import type { Group } from "./group.ts";
 import type { Peer } from "./peer.ts";
+
+// Health probes ignore interim responses.
+const NO_INTERIM = { onInterim(): void {} };
 import { Exchange } from "../transport/exchange.ts";
 
 /** A log line about a peer's health, e.g. for stdout. */
@@ -77,7 +80,7 @@ export class HealthChecker {
         readTimeoutMs: left,
         sendTimeoutMs: left,
         maxHeadBytes: 64 * 1024,
-        onInterim() {},
+        interim: NO_INTERIM,
       });
       const head = await ex.response();
       ex.cancel("complete");

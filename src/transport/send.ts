@@ -1,0 +1,86 @@
+/**
+ * Sending a request on a peer connection (RFC 9112 §2-6): a head with no
+ * body or a small one in one write, else the head and then the body, from
+ * memory or replayed from its spool file (replay.ts), piece by piece as the
+ * peer takes it (`--send-timeout`, nginx `proxy_send_timeout`, between two
+ * writes it accepted). When the request is sent the exchange waits for the
+ * response head (phase HEAD, `--read-timeout`).
+ *
+ * Functions of the exchange's state (exchange-state.ts); Exchange calls
+ * them, for src/transport/ only.
+ *
+ * @module
+ */
+import { type ExchangeState, HEAD, SEND } from "./exchange-state.ts";
+import { replaySpool } from "./replay.ts";
+
+// A head and body up to this many bytes go out as one write, one segment.
+const SMALL_BYTES = 16384;
+
+/**
+ * Sends a request with no body or a small one in one write, without an
+ * async function's promise per request.
+ * @returns false when the body needs {@link sendLarge}
+ */
+export function sendSmall(ex: ExchangeState): boolean {
+  const b = ex.input.body;
+  const head = ex.input.head;
+  if (b.kind === "file" || (b.kind === "bytes" && b.bytes.byteLength + head.byteLength > SMALL_BYTES)) return false;
+  ex.wroteAny = true;
+  if (b.kind === "none" || b.bytes.byteLength === 0) ex.conn.socket.write(head);
+  else {
+    const one = new Uint8Array(head.byteLength + b.bytes.byteLength);
+    one.set(head);
+    one.set(b.bytes, head.byteLength);
+    ex.conn.socket.write(one);
+  }
+  // The send may have ended inside the write: an error or a response reported at once.
+  if (ex.phase !== SEND) return true;
+  ex.sent = true;
+  ex.phase = HEAD;
+  ex.deadline.set(ex.input.readTimeoutMs);
+  return true;
+}
+
+/**
+ * Sends the head, then a large body from memory or the spool file, piece by
+ * piece as the socket takes it. Never rejects: a spool file that cannot be
+ * read fails the exchange ("reset"), and an exchange that ended meanwhile
+ * (an early response, a timeout, the client gone) stops the sending.
+ */
+export async function sendLarge(ex: ExchangeState): Promise<void> {
+  const s = ex.conn.socket;
+  const b = ex.input.body;
+  ex.wroteAny = true;
+  ex.deadline.set(ex.input.sendTimeoutMs);
+  s.write(ex.input.head);
+  if (b.kind === "bytes" && !(await write(ex, b.bytes))) return;
+  if (b.kind === "file") {
+    try {
+      ex.spool = await ex.input.openSpool(b.path);
+      const sending = {
+        socket: s,
+        write: (bytes: Uint8Array) => write(ex, bytes),
+        progressed: () => ex.deadline.set(ex.input.sendTimeoutMs),
+        sending: () => ex.phase === SEND,
+      };
+      if (!(await replaySpool(sending, ex.spool, b.size))) return;
+    } catch (e) {
+      if (ex.phase === SEND) ex.fail("reset", `Cannot replay the spool file: ${(e as Error).message}`);
+      return;
+    } finally {
+      ex.spool?.close().catch(() => {});
+    }
+  }
+  if (ex.phase !== SEND) return;
+  ex.sent = true;
+  ex.phase = HEAD;
+  ex.deadline.set(ex.input.readTimeoutMs);
+}
+
+/** Writes and waits for the socket to drain when it is full. @returns false when the exchange ended meanwhile */
+async function write(ex: ExchangeState, bytes: Uint8Array): Promise<boolean> {
+  if (ex.conn.socket.write(bytes)) return ex.phase === SEND;
+  await new Promise<void>((resolve) => (ex.drainWaiter = resolve));
+  return ex.phase === SEND;
+}
