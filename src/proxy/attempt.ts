@@ -45,30 +45,20 @@ const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"])
  * idempotent methods (RFC 9110 §9.2.2). A connection found closed before the
  * write is simply replaced.
  *
+ * @param started an exchange {@link startOnIdle} began on this peer: its outcome is this attempt's first try
  * @throws {AttemptError} refused, connect-timeout, reset, send-timeout,
  *   read-timeout, invalid-response; the client signal's reason when the client left
  */
-export async function attempt(a: AttemptInput, peer: PeerAddress): Promise<Exchange> {
+export async function attempt(a: AttemptInput, peer: PeerAddress, started?: Exchange): Promise<Exchange> {
   const pool = a.poolFor(peer);
-  let conn = pool.takeIdle() ?? await connect(pool, a, peer);
+  let conn = started?.conn ?? pool.takeIdle() ?? await connect(pool, a, peer);
   for (let fresh = !conn.reused;; fresh = true) {
     if (a.clientSignal.aborted) {
       conn.socket.destroy();
       throw a.clientSignal.reason;
     }
-    const ex = new Exchange(conn, {
-      head: a.headFor(peer),
-      body: a.body,
-      openSpool: a.openSpool,
-      method: a.method,
-      readTimeoutMs: a.readTimeoutMs,
-      sendTimeoutMs: a.sendTimeoutMs,
-      maxHeadBytes: a.maxResponseHeadBytes,
-      interim: a,
-    });
-    ex.onReusable = pool.release;
-    // Stays set when the head is in: the caller's relay is cancelled the same way.
-    a.clientSignal.exchange = ex;
+    const ex = started ?? begin(a, peer, pool, conn);
+    started = undefined;
     try {
       await ex.response();
       return ex;
@@ -83,6 +73,41 @@ export async function attempt(a: AttemptInput, peer: PeerAddress): Promise<Excha
       throw e;
     }
   }
+}
+
+/**
+ * The first try of {@link attempt} when the peer's pool has an idle
+ * connection, made without waiting for anything: the request is on its way
+ * when this returns. Pass the exchange to {@link attempt} for its outcome
+ * (the stale-connection retry included), or await `response()` yourself on
+ * the path where nothing goes wrong (bench/README.md: each async function
+ * between the peer's answer and the client's write costs a small GET).
+ * @returns undefined when no idle connection is open (then use {@link attempt})
+ */
+export function startOnIdle(a: AttemptInput, peer: PeerAddress): Exchange | undefined {
+  if (a.clientSignal.aborted) return undefined;
+  const pool = a.poolFor(peer);
+  const conn = pool.takeIdle();
+  return conn && begin(a, peer, pool, conn);
+}
+
+function begin(a: AttemptInput, peer: PeerAddress, pool: PeerPool, conn: PeerConnection): Exchange {
+  const ex = new Exchange(conn, {
+    head: a.headFor(peer),
+    body: a.body,
+    openSpool: a.openSpool,
+    method: a.method,
+    readTimeoutMs: a.readTimeoutMs,
+    sendTimeoutMs: a.sendTimeoutMs,
+    maxHeadBytes: a.maxResponseHeadBytes,
+    interim: a,
+  });
+  ex.onReusable = pool.release;
+  // Stays set when the head is in: the caller's relay is cancelled the same way.
+  a.clientSignal.exchange = ex;
+  // Sending starts now; whoever awaits the outcome calls response() again for the same promise.
+  void ex.response();
+  return ex;
 }
 
 async function connect(pool: PeerPool, a: AttemptInput, peer: PeerAddress): Promise<PeerConnection> {

@@ -13,7 +13,7 @@ import type { BodyTarget, RelayOutcome, SpoolSource, UpstreamBody } from "../tra
 import type { PeerPool } from "../transport/pool.ts";
 import type { PeerAddress } from "../config/address.ts";
 import type { Group } from "../upstream/group.ts";
-import { type RetryRules, sendWithHold } from "./hold.ts";
+import { firstTry, type RetryRules, sendWithHold, type Sent, settleFirst } from "./hold.ts";
 import { Forward } from "./forward.ts";
 import type { Peer } from "../upstream/peer.ts";
 import { requestFacts } from "./request-facts.ts";
@@ -117,13 +117,20 @@ async function handle(d: ProxyDeps, rules: RetryRules, conn: ClientConnection, h
       : NOTHING_TO_SEND;
     const bodyBytes = sendBody.kind === "none" ? (framing.kind === "none" ? undefined : 0) : body.size;
     const upgrade = facts.upgrade;
-    const sent = await sendWithHold(
-      d.group,
-      { clientAddress: conn.clientAddress, target: head.target, headers: facts.headers },
-      new Forward(d, conn, head, sendBody, bodyBytes, upgrade, facts.connection, gone),
-      rules,
-      rec.attempts,
-    );
+    const ctx = { clientAddress: conn.clientAddress, target: head.target, headers: facts.headers };
+    const fwd = new Forward(d, conn, head, sendBody, bodyBytes, upgrade, facts.connection, gone);
+    // The usual request is answered by its first try: one await, not the hold's three.
+    const first = firstTry(d.group, ctx, fwd);
+    let sent: Sent | undefined;
+    if (first?.exchange) {
+      try {
+        await first.exchange.response();
+        sent = settleFirst(first, fwd, rules, rec.attempts);
+      } catch {
+        // sendWithHold takes the failure as its first attempt's.
+      }
+    }
+    sent ??= await sendWithHold(d.group, ctx, fwd, rules, rec.attempts, first);
     rec.heldMs = Date.now() - bodyEndedAt - (rec.attempts.at(-1)?.ms ?? 0);
     servedBy = sent.peer;
     const ex = sent.exchange;

@@ -29,16 +29,21 @@ export class Exchange extends ExchangeState implements SocketEvents {
   }
 
   /**
-   * Sends the request and resolves with the final response head.
+   * Sends the request (on the first call only) and resolves with the final response head.
    * @throws {AttemptError} reset (with `stale` when a reused connection
    *   closed before any response byte), send-timeout, read-timeout,
    *   invalid-response
    */
   response(): Promise<ResponseHead> {
+    if (this.#sending) return this.headPromise;
+    this.#sending = true;
     if (this.conn.socket.closed) this.fail("reset", "The pooled connection was closed before use");
     else if (!sendSmall(this)) void sendLarge(this);
     return this.headPromise;
   }
+
+  // The request is sent by the first response() call only.
+  #sending = false;
 
   /** {@link SocketEvents.drain}: the peer took what was queued; sending goes on. */
   drain(): void {

@@ -162,6 +162,22 @@ describe.each(TARGETS)("upstream groups on %s", (target) => {
     expect(statuses.sort()).toEqual([200, 200, 502, 502]);
   }, 30_000);
 
+  test("a status named in --next-upstream is passed on when the first try went out at once on a pooled connection", async () => {
+    const { ports: [a, b] } = await peers(2);
+    const hf = await startHoldfast(target, [
+      ...up(a, ",max-fails=0"),
+      ...up(b, ",max-fails=0"),
+      "--next-upstream",
+      "error,timeout,http_502",
+    ]);
+    // Round-robin: one request to each peer leaves an idle connection in both pools.
+    expect((await send(`${hf.url}/p/1`)).status).toBe(200);
+    expect((await send(`${hf.url}/p/2`)).status).toBe(200);
+    // Both peers answer 502 on this path: the first try's 502 goes to the other peer, whose 502 is final.
+    expect((await send(`${hf.url}/status/502`)).status).toBe(502);
+    expect(await hf.waitLine(/"GET \/status\/502" 502/)).toContain(`upstream=127.0.0.1:${a},127.0.0.1:${b} upstream_status=502,502`);
+  }, 30_000);
+
   test("a POST that reached a peer which broke mid-request is not retried unless non_idempotent; a GET is", async () => {
     const { ports: [a, b] } = await peers(2, [["--reset"]]);
     const post = { method: "POST", body: "payload" };
