@@ -215,7 +215,8 @@ export class ClientConnection extends ConnectionState implements SocketEvents {
     // read's own buffer: when that read also carried a large piece of the
     // body (an upload's first read is 64-512 KiB), the head keeps a copy of
     // itself, so the rest can be freed once it is spooled.
-    if (head.buf.buffer.byteLength - head.length > HEAD_COPY_SLACK) head.buf = head.buf.slice(0, head.length);
+    // (The view's length, not its buffer's: `.buffer` makes JavaScriptCore materialise an ArrayBuffer per read.)
+    if (head.buf.byteLength - head.length > HEAD_COPY_SLACK) head.buf = head.buf.slice(0, head.length);
     this.input.consume(head.length);
     this.head = head;
     this.requests++;
