@@ -33,9 +33,8 @@ describe("HeadBuffer", () => {
   });
 });
 
-test("a head sent one byte a read is parsed once it ends, exactly as sent", () => {
-  const cookie = "c".repeat(20_000);
-  const wire = enc.encode(`GET /dribble HTTP/1.1\r\nHost: a\r\nCookie: ${cookie}\r\n\r\n`);
+/** The request heads a client connection parses from `reads`, delivered one data event each. */
+function headsFrom(reads: Uint8Array[]): RequestHead[] {
   const heads: RequestHead[] = [];
   const sock = new FakeSocket();
   const conn = new ClientConnection(
@@ -44,11 +43,18 @@ test("a head sent one byte a read is parsed once it ends, exactly as sent", () =
     (_c, h) => heads.push(h),
     () => {},
   );
-  for (let i = 0; i < wire.length; i++) sock.events.data(wire.subarray(i, i + 1));
+  for (const r of reads) sock.events.data(r);
+  conn.abort();
+  return heads;
+}
+
+test("a head sent one byte a read is parsed once it ends, exactly as sent", () => {
+  const cookie = "c".repeat(20_000);
+  const wire = enc.encode(`GET /dribble HTTP/1.1\r\nHost: a\r\nCookie: ${cookie}\r\n\r\n`);
+  const heads = headsFrom(Array.from(wire, (_, i) => wire.subarray(i, i + 1)));
   expect(heads.length).toBe(1);
   expect(heads[0].target).toBe("/dribble");
   expect(fieldValue(heads[0], 1)).toBe(cookie);
-  conn.abort();
 });
 
 test("a head that came in one read with a large piece of body does not keep that read alive", () => {
@@ -56,19 +62,8 @@ test("a head that came in one read with a large piece of body does not keep that
   const read = new Uint8Array(head.length + 200_000).fill(0x61);
   read.set(enc.encode(head));
   const small = enc.encode(`GET /small HTTP/1.1\r\nHost: a\r\n\r\nPOST /next HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello`);
-  const heads: RequestHead[] = [];
-  for (const wire of [read, small]) {
-    const sock = new FakeSocket();
-    const conn = new ClientConnection(
-      sock,
-      { maxHeadBytes: 65536, headerTimeoutMs: 60_000, keepaliveTimeoutMs: 60_000, keepaliveRequests: 100 },
-      (_c, h) => heads.push(h),
-      () => {},
-    );
-    sock.events.data(wire);
-    conn.abort();
-  }
-  const [upload, get] = heads;
+  const [upload] = headsFrom([read]);
+  const [get] = headsFrom([small]);
   // The upload's head is a copy of its own bytes; the 200 kB of body after it can be freed once spooled.
   expect(upload.buf.buffer.byteLength).toBe(head.length);
   expect(new TextDecoder().decode(upload.buf.subarray(0, upload.length))).toBe(head);
