@@ -18,6 +18,7 @@ import { Inflight } from "../src/inflight.ts";
 import { createProxyHandler } from "../src/proxy/handler.ts";
 import { SpoolStore } from "../src/spool/store.ts";
 import { PeerPool } from "../src/transport/pool.ts";
+import { RouteTable } from "../src/proxy/routes.ts";
 import { Group } from "../src/upstream/group.ts";
 
 const argv = typeof Deno === "undefined" ? process.argv.slice(2) : Deno.args;
@@ -53,7 +54,7 @@ const pool = new PeerPool(sockets, { host: "127.0.0.1", port: 1 }, { maxIdle: 32
 const start = createProxyHandler({
   config,
   store: new SpoolStore(rt, config.spoolDirs, config.spoolReserveBytes),
-  group,
+  routes: new RouteTable(config, new Map([[group.name, group]]), group),
   inflight: new Inflight(),
   poolFor: () => pool,
   openSpool: (p) => rt.files.openReader(p),

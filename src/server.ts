@@ -5,6 +5,7 @@ import type { PeerAddress } from "./config/address.ts";
 import type { Config } from "./config/schema.ts";
 import { ClientConnection, type ClientLimits } from "./engine/client-conn.ts";
 import { Inflight } from "./inflight.ts";
+import { RouteTable } from "./proxy/routes.ts";
 import { createProxyHandler } from "./proxy/handler.ts";
 import { SpoolStore } from "./spool/store.ts";
 import { PeerPool } from "./transport/pool.ts";
@@ -60,10 +61,11 @@ export async function startProxy(rt: Runtime, config: Config, log: (line: string
   };
   const checkers = config.groups.flatMap((g, i) => (g.health ? [new HealthChecker(rt, groups[i], g.health, log)] : []));
   for (const c of checkers) c.start();
+  const routes = new RouteTable(config, new Map(groups.map((g) => [g.name, g])), group);
   const start = createProxyHandler({
     config,
     store,
-    group,
+    routes,
     inflight,
     poolFor,
     openSpool: (path) => rt.files.openReader(path),

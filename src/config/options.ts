@@ -56,6 +56,15 @@ export const FLAGS: FlagSpec[] = [
       "Active health checks: GET PATH on every peer of the group; fails bad probes in a row take a peer out, passes good ones put it back.",
   },
   {
+    name: "route",
+    type: "string",
+    multiple: true,
+    value: "[HOST]PATH=GROUP[,option...]",
+    nginx: "server_name HOST; location [=] PATH { proxy_pass http://GROUP; }",
+    help:
+      "Sends matching requests to an upstream group. PATH is a prefix (/api/), an exact path (=/healthz) or a pattern (/users/:id/avatar, /static/*); HOST (app.example.com, *.example.com) limits it to one virtual host. Exact beats the longest prefix, which beats patterns in the order given; a request no route matches gets 404. Options: max-body=SIZE (client_max_body_size), hold=DUR, connect-timeout=DUR, read-timeout=DUR, send-timeout=DUR, client-body-timeout=DUR, strip-prefix or rewrite=/PATH/ (the URI part of proxy_pass). Without --route everything goes to group default.",
+  },
+  {
     name: "next-upstream",
     type: "string",
     value: "LIST",

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { parsePolicy, type PolicySpec } from "../upstream/policies/index.ts";
 import { parseHostPort } from "./address.ts";
 import { DURATION_FORM, parseDuration, parseSize, SIZE_FORM } from "./units.ts";
+import { parseRoute, routeKey } from "./route-flags.ts";
 import { type HealthCheckSpec, parseHealthCheck, parseNextUpstream, parsePeerSpec, type PeerSpec, splitGroup } from "./upstream-flags.ts";
 
 const size = z.string().transform((s, ctx) => {
@@ -70,6 +71,7 @@ export const configSchema = z.object({
   upstream: z.array(parsed(parsePeerSpec)).min(1, { message: "at least one is required (--upstream 127.0.0.1:3000)" }),
   balance: z.array(balance),
   "health-check": z.array(parsed(parseHealthCheck)),
+  route: z.array(parsed(parseRoute)),
   "next-upstream": parsed(parseNextUpstream),
   "next-upstream-tries": count,
   "next-upstream-timeout": duration,
@@ -101,8 +103,16 @@ export const configSchema = z.object({
     });
   check("balance", f.balance.map(([group]) => ({ group })));
   check("health-check", f["health-check"]);
+  check("route", f.route);
+  const seen = new Map<string, string>();
+  f.route.forEach((r, i) => {
+    const first = seen.get(routeKey(r));
+    if (first !== undefined) ctx.addIssue({ code: "custom", path: ["route", i], message: `matches what --route "${first}" matches` });
+    seen.set(routeKey(r), r.text);
+  });
 }).transform((f) => ({
   listen: f.listen,
+  routes: f.route,
   groups: buildGroups(f.upstream, f.balance, f["health-check"]),
   nextUpstream: f["next-upstream"],
   nextUpstreamTries: f["next-upstream-tries"],

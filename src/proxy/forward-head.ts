@@ -17,6 +17,8 @@ export interface ForwardFacts {
   upgrade: boolean;
   /** The head's `Connection` tokens when already read ({@link connectionTokens}); else read here. */
   connection?: ReadonlySet<string>;
+  /** The origin-form target to send instead of the client's (a route's `strip-prefix` or `rewrite=`, nginx `proxy_pass` with a URI). */
+  target?: string;
 }
 
 // One writer and one copier for every head: finish() hands out the bytes and starts the next head.
@@ -53,6 +55,7 @@ export function forwardHead(h: RequestHead, f: ForwardFacts): Uint8Array {
       hostOverride = abs.authority;
     }
   }
+  if (f.target !== undefined) target = f.target;
   w.ascii(h.method).ascii(" ");
   if (target === h.target) w.range(h.buf, h.targetStart, h.targetEnd);
   else w.ascii(target);

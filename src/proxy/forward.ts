@@ -8,6 +8,7 @@ import type { ClientSignal } from "./gone.ts";
 import type { ProxyDeps } from "./handler.ts";
 import { forwardHead } from "./forward-head.ts";
 import { clientResponseHead } from "./response-head.ts";
+import type { Route } from "./routes.ts";
 
 const INTERIM = { passChunked: false, keepLength: false, close: false, upgrade: false } as const;
 
@@ -27,28 +28,31 @@ export class Forward implements AttemptInput {
   readonly maxResponseHeadBytes: number;
 
   /**
+   * @param route the request's route: its timeouts (`--route` options, else the global flags)
+   * @param target the origin-form target to send instead of the client's (a route's `strip-prefix` or `rewrite=`)
    * @param bodyBytes the forwarded `Content-Length`, or undefined for a request without a body
    * @param upgrade whether `Connection: upgrade` and `Upgrade` are kept (RFC 9110 §7.8: the client asked for a switch)
    * @param connection the client's `Connection` tokens, dropped as hop-by-hop (RFC 9110 §7.6.1)
    */
   constructor(
     d: ProxyDeps,
+    route: Route,
     readonly conn: ClientConnection,
     readonly head: RequestHead,
+    readonly target: string | undefined,
     readonly body: UpstreamBody,
     readonly bodyBytes: number | undefined,
     readonly upgrade: boolean,
     readonly connection: ReadonlySet<string> | undefined,
     readonly clientSignal: ClientSignal,
   ) {
-    const c = d.config;
     this.method = head.method;
     this.poolFor = d.poolFor;
     this.openSpool = d.openSpool;
-    this.connectTimeoutMs = c.connectTimeoutMs;
-    this.readTimeoutMs = c.readTimeoutMs;
-    this.sendTimeoutMs = c.sendTimeoutMs;
-    this.maxResponseHeadBytes = c.maxResponseHeaderBytes;
+    this.connectTimeoutMs = route.connectTimeoutMs;
+    this.readTimeoutMs = route.readTimeoutMs;
+    this.sendTimeoutMs = route.sendTimeoutMs;
+    this.maxResponseHeadBytes = d.config.maxResponseHeaderBytes;
   }
 
   /** See {@link AttemptInput.headFor}: a request without `Host` (HTTP/1.0) gets the peer's address. */
@@ -57,6 +61,7 @@ export class Forward implements AttemptInput {
       clientAddress: this.conn.clientAddress,
       proto: "http",
       fallbackHost: peer.socketPath ? "localhost" : peer.key,
+      target: this.target,
       bodyBytes: this.bodyBytes,
       upgrade: this.upgrade,
       connection: this.connection,

@@ -12,8 +12,8 @@ import type { SpoolStore } from "../spool/store.ts";
 import type { BodyTarget, RelayOutcome, SpoolSource, UpstreamBody } from "../transport/exchange.ts";
 import type { PeerPool } from "../transport/pool.ts";
 import type { PeerAddress } from "../config/address.ts";
-import type { Group } from "../upstream/group.ts";
-import { firstTry, type RetryRules, sendWithHold, type Sent, settleFirst } from "./hold.ts";
+import { firstTry, sendWithHold, type Sent, settleFirst } from "./hold.ts";
+import { hostOf, originForm, pathOf, rewriteTarget, type RouteTable } from "./routes.ts";
 import { Forward } from "./forward.ts";
 import type { Peer } from "../upstream/peer.ts";
 import { requestFacts } from "./request-facts.ts";
@@ -27,8 +27,8 @@ import { GoneSignal } from "./gone.ts";
 export interface ProxyDeps {
   config: Config;
   store: SpoolStore;
-  /** The group the default route sends to. */
-  group: Group;
+  /** The `--route` table: each request's group and limits. */
+  routes: RouteTable;
   inflight: Inflight;
   /** The keepalive pool of a peer. */
   poolFor(peer: PeerAddress): PeerPool;
@@ -70,14 +70,12 @@ const WHOLE_BODY_BYTES = 256 * 1024;
  * becomes a status.
  */
 export function createProxyHandler(d: ProxyDeps): StartRequest {
-  const c = d.config;
-  const rules: RetryRules = { holdMs: c.holdMs, next: c.nextUpstream, tries: c.nextUpstreamTries, timeoutMs: c.nextUpstreamTimeoutMs };
   return (conn, head) => {
-    void handle(d, rules, conn, head);
+    void handle(d, conn, head);
   };
 }
 
-async function handle(d: ProxyDeps, rules: RetryRules, conn: ClientConnection, head: RequestHead): Promise<void> {
+async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): Promise<void> {
   const c = d.config;
   d.inflight.begin();
   const rec = new RequestRecord(conn.clientAddress, head.method, head.target);
@@ -92,20 +90,34 @@ async function handle(d: ProxyDeps, rules: RetryRules, conn: ClientConnection, h
     conn.closeRequested = facts.close;
     // RFC 9110 §9.3.6: CONNECT asks a forward proxy for a tunnel; a reverse proxy has no such service to offer.
     if (head.method === "CONNECT") throw new ProxyError(501, "holdfast is a reverse proxy: CONNECT is not supported");
+    let route = d.routes.single;
+    let target: string | undefined;
+    if (!route) {
+      const origin = originForm(head.target);
+      route = d.routes.match(d.routes.byHost ? hostOf(head) : undefined, pathOf(origin));
+      if (!route) throw new ProxyError(404, `No --route matches ${head.target}`);
+      if (route.replacePrefix !== undefined) target = rewriteTarget(route, origin);
+    }
     const framing = requestFraming(head);
     if (facts.expect !== undefined && facts.expect !== "100-continue") {
       throw new ProxyError(417, `Cannot meet the expectation "${facts.expect}"`);
     }
     const declared = framing.kind === "length" ? framing.bytes : undefined;
-    if (c.maxBodyBytes > 0 && declared !== undefined && declared > c.maxBodyBytes) {
-      throw new ProxyError(413, `Request body of ${declared} bytes is larger than --max-body ${c.maxBodyBytes}`);
+    if (route.maxBodyBytes > 0 && declared !== undefined && declared > route.maxBodyBytes) {
+      throw new ProxyError(413, `Request body of ${declared} bytes is larger than --max-body ${route.maxBodyBytes}`);
     }
     let body: SpooledBody = NO_BODY;
     if (framing.kind === "chunked" || (framing.kind === "length" && framing.bytes > 0)) {
-      spooler = new Spooler({ bufferBytes: c.bodyBufferBytes, maxBodyBytes: c.maxBodyBytes, store: d.store, requestId: rec.id, declared });
+      spooler = new Spooler({
+        bufferBytes: c.bodyBufferBytes,
+        maxBodyBytes: route.maxBodyBytes,
+        store: d.store,
+        requestId: rec.id,
+        declared,
+      });
       // holdfast reads the body whatever the upstream does, so it answers 100 itself (RFC 9110 §10.1.1).
       if (facts.expect === "100-continue" && head.minor === 1) conn.sendContinue();
-      await conn.readBody(new BodyFeed(framing, spooler, c.clientBodyTimeoutMs, c.maxHeaderBytes));
+      await conn.readBody(new BodyFeed(framing, spooler, route.clientBodyTimeoutMs, c.maxHeaderBytes));
       body = await spooler.finish();
     }
     rec.bodyBytes = body.size;
@@ -118,9 +130,10 @@ async function handle(d: ProxyDeps, rules: RetryRules, conn: ClientConnection, h
     const bodyBytes = sendBody.kind === "none" ? (framing.kind === "none" ? undefined : 0) : body.size;
     const upgrade = facts.upgrade;
     const ctx = { clientAddress: conn.clientAddress, target: head.target, headers: facts.headers };
-    const fwd = new Forward(d, conn, head, sendBody, bodyBytes, upgrade, facts.connection, gone);
+    const fwd = new Forward(d, route, conn, head, target, sendBody, bodyBytes, upgrade, facts.connection, gone);
+    const rules = route.rules;
     // The usual request is answered by its first try: one await, not the hold's three.
-    const first = firstTry(d.group, ctx, fwd);
+    const first = firstTry(route.group, ctx, fwd);
     let sent: Sent | undefined;
     if (first?.exchange) {
       try {
@@ -130,7 +143,7 @@ async function handle(d: ProxyDeps, rules: RetryRules, conn: ClientConnection, h
         // sendWithHold takes the failure as its first attempt's.
       }
     }
-    sent ??= await sendWithHold(d.group, ctx, fwd, rules, rec.attempts, first);
+    sent ??= await sendWithHold(route.group, ctx, fwd, rules, rec.attempts, first);
     rec.heldMs = Date.now() - bodyEndedAt - (rec.attempts.at(-1)?.ms ?? 0);
     servedBy = sent.peer;
     const ex = sent.exchange;
@@ -173,7 +186,7 @@ async function handle(d: ProxyDeps, rules: RetryRules, conn: ClientConnection, h
         const whole = new Collector(new Uint8Array(f.bytes), 0);
         outcome = await ex.relay(whole, false);
         if (outcome === "read-timeout") {
-          throw new AttemptError("read-timeout", `The peer stopped sending its response body for --read-timeout ${c.readTimeoutMs} ms`);
+          throw new AttemptError("read-timeout", `The peer stopped sending its response body for --read-timeout ${route.readTimeoutMs} ms`);
         }
         if (outcome === "upstream-error") throw new AttemptError("reset", "The peer broke off its response body");
         if (outcome === "complete") conn.writeHead(clientResponseHead(res, toClient, whole.into, 0, f.bytes));

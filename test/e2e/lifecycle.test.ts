@@ -69,6 +69,15 @@ describe.each(TARGETS)("lifecycle on %s", (target) => {
       [["--upstream", "127.0.0.1:9,heavy"], /--upstream "127.0.0.1:9,heavy": unknown option "heavy"/],
       [["--balance", "fastest"], /--balance "fastest": expected round-robin, least-conn/],
       [["--next-upstream", "error,sometimes"], /--next-upstream "error,sometimes": unknown condition/],
+      [["--route", "/api/"], /--route "\/api\/": expected \[HOST\]PATH=GROUP/],
+      [["--route", "/api/=api"], /--route "\/api\/=api": no --upstream is in group "api"/],
+      [
+        ["--route", "/a/=default", "--route", "/a/=default,hold=1s"],
+        /--route "\/a\/=default,hold=1s": matches what --route "\/a\/=default" matches/,
+      ],
+      [["--route", "/u/:id=default,strip-prefix"], /--route .*strip-prefix needs a prefix or exact path/],
+      [["--route", "/x/=default,max-body=lots"], /--route .*max-body must be a size/],
+      [["--route", "/x/=default,cache"], /--route .*unknown option "cache"/],
       [["--no-such-flag"], /no-such-flag/],
       [[], /--upstream.*required/],
     ];

@@ -1,0 +1,140 @@
+// Parser for --route (nginx `server_name` + `location`): returns a RouteSpec or
+// throws an Error naming the part that is wrong; schema.ts names the flag.
+import { parseDuration, parseSize } from "./units.ts";
+
+/**
+ * How a route's PATH matches a request path (nginx `location`): `exact`
+ * (`=/healthz`), `prefix` (`/api/`, the longest wins), or `pattern` (Hono's
+ * router syntax, `/users/:id/avatar`, `/static/*`, tried in the order given).
+ */
+export type RouteKind = "exact" | "prefix" | "pattern";
+
+/** Per-route settings; each overrides the global flag of the same name when set. Sizes in bytes, times in ms. */
+export interface RouteOptions {
+  /** `max-body=SIZE` (nginx `client_max_body_size`); 0 = no limit. */
+  maxBodyBytes?: number;
+  /** `hold=DURATION`: how long a request on this route is held. */
+  holdMs?: number;
+  /** `connect-timeout=DURATION` (nginx `proxy_connect_timeout`). */
+  connectTimeoutMs?: number;
+  /** `read-timeout=DURATION` (nginx `proxy_read_timeout`). */
+  readTimeoutMs?: number;
+  /** `send-timeout=DURATION` (nginx `proxy_send_timeout`). */
+  sendTimeoutMs?: number;
+  /** `client-body-timeout=DURATION` (nginx `client_body_timeout`). */
+  clientBodyTimeoutMs?: number;
+  /**
+   * What replaces the matched prefix in the forwarded target (the URI part
+   * of nginx `proxy_pass http://group/new/;`): `/` for `strip-prefix`, the
+   * given path for `rewrite=`; undefined forwards the target as received.
+   */
+  replacePrefix?: string;
+}
+
+/** One `--route` value. */
+export interface RouteSpec {
+  /** The flag's text, for messages. */
+  text: string;
+  /** Lowercase host name, `*.example.com` for a wildcard, or undefined for any host. */
+  host?: string;
+  kind: RouteKind;
+  /** The path as given, without the `=` of an exact match. */
+  path: string;
+  /** The upstream group the route sends to. */
+  group: string;
+  options: RouteOptions;
+}
+
+/** Accepted `--route` form. */
+export const ROUTE_FORM = "[HOST]PATH=GROUP[,option...], PATH one of /prefix/, =/exact, /pattern/:param or /static/*";
+
+const HOST = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
+const GROUP = /^[A-Za-z_][\w-]*$/;
+// RFC 3986 pchar and "/", without "?" or "#": what a route's path may hold.
+const PATH_CHARS = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/;
+
+function duration(v: string, what: string): number {
+  const d = parseDuration(v);
+  if (d === undefined) throw new Error(`${what} must be a duration such as 500ms, 30s or 2m`);
+  return d;
+}
+
+/**
+ * Parses `[HOST]PATH=GROUP[,option...]`.
+ * @throws {Error} naming the part that is wrong and the accepted form
+ */
+export function parseRoute(s: string): RouteSpec {
+  const [head, ...opts] = s.split(",");
+  const eq = head.lastIndexOf("=");
+  if (eq <= 0 || eq === head.length - 1) throw new Error(`expected ${ROUTE_FORM}`);
+  const match = head.slice(0, eq);
+  const group = head.slice(eq + 1);
+  if (!GROUP.test(group)) throw new Error(`group "${group}" must be a name such as api or default`);
+  const at = match.search(/[/=]/);
+  if (at < 0) throw new Error(`"${match}" has no path: expected ${ROUTE_FORM}`);
+  const host = at > 0 ? match.slice(0, at).toLowerCase() : undefined;
+  if (host !== undefined && !HOST.test(host)) throw new Error(`host "${host}" must be a name such as app.example.com or *.example.com`);
+  let path = match.slice(at);
+  let kind: RouteKind = "prefix";
+  if (path.startsWith("=")) {
+    kind = "exact";
+    path = path.slice(1);
+  }
+  if (!PATH_CHARS.test(path)) throw new Error(`path "${path}" must start with / and hold no spaces, ? or #`);
+  if (kind === "prefix" && /[:*]/.test(path)) kind = "pattern";
+  const spec: RouteSpec = { text: s, host, kind, path, group, options: {} };
+  for (const opt of opts) applyOption(spec, opt);
+  return spec;
+}
+
+function applyOption(spec: RouteSpec, opt: string): void {
+  const o = spec.options;
+  const eq = opt.indexOf("=");
+  const name = eq < 0 ? opt : opt.slice(0, eq);
+  const value = eq < 0 ? "" : opt.slice(eq + 1);
+  switch (name) {
+    case "max-body": {
+      const v = parseSize(value);
+      if (v === undefined) throw new Error("max-body must be a size such as 10m, 2g or 0 (no limit)");
+      o.maxBodyBytes = v;
+      return;
+    }
+    case "hold":
+      o.holdMs = duration(value, "hold");
+      return;
+    case "connect-timeout":
+      o.connectTimeoutMs = duration(value, name);
+      return;
+    case "read-timeout":
+      o.readTimeoutMs = duration(value, name);
+      return;
+    case "send-timeout":
+      o.sendTimeoutMs = duration(value, name);
+      return;
+    case "client-body-timeout":
+      o.clientBodyTimeoutMs = duration(value, name);
+      return;
+    case "strip-prefix":
+    case "rewrite": {
+      if (spec.kind === "pattern") throw new Error(`${name} needs a prefix or exact path, not the pattern "${spec.path}"`);
+      if (o.replacePrefix !== undefined) throw new Error("give strip-prefix or rewrite once");
+      if (name === "strip-prefix") {
+        if (eq >= 0) throw new Error("strip-prefix takes no value");
+        o.replacePrefix = "/";
+      } else {
+        if (!PATH_CHARS.test(value)) throw new Error(`rewrite must be a path starting with /, such as rewrite=/v2/`);
+        o.replacePrefix = value;
+      }
+      return;
+    }
+    default:
+      throw new Error(
+        `unknown option "${opt}": expected max-body=SIZE, hold=DUR, connect-timeout=DUR, read-timeout=DUR, send-timeout=DUR, client-body-timeout=DUR, strip-prefix or rewrite=/PATH/`,
+      );
+  }
+}
+
+/** The key two routes clash on: the same host and the same match. */
+export function routeKey(r: RouteSpec): string {
+  return `${r.host ?? ""} ${r.kind} ${r.path}`;
+}
