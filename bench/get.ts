@@ -123,7 +123,7 @@ async function bench(a: GetArgs, sources: Source[], dir: string): Promise<number
   const loadBefore = loadAvg();
   const responder = await startResponder(join(dir, "responder"), track);
   await checkResponse("responder", responder.url);
-  const list = targets({ sources, variants: a.variants, direct: a.direct });
+  const list = targets({ sources, variants: a.variants, direct: a.direct, routes: a.routes });
   const running: Running[] = [];
   for (const [i, t] of list.entries()) {
     const r = await t.start({ dir: join(dir, `target-${i}`), responderPort: responder.port, track });

@@ -23,6 +23,8 @@ export interface GetArgs {
   noWorkTree: boolean;
   /** Add wrk straight to the responder (the client's and responder's ceiling). */
   direct: boolean;
+  /** Add holdfast on Bun with this many `--route`s (0: none), requests matching a prefix route among them. */
+  routes: number;
   /** Markdown report to merge the section into; "" for none. */
   report: string;
   /** Only profile holdfast on Bun under load (no table, no report). */
@@ -31,7 +33,7 @@ export interface GetArgs {
 
 /** The usage text printed with a flag error. */
 export const GET_USAGE = `Usage: bun bench/get.ts [--runs 3] [--duration 5s] [--warmup 2s] [--connections 50,200] [--no-cookie]
-                       [--holdfast bun,deno,binary] [--rev GIT-REV]... [--root DIR]... [--no-work-tree] [--direct]
+                       [--holdfast bun,deno,binary] [--rev GIT-REV]... [--root DIR]... [--no-work-tree] [--direct] [--routes 20]
                        [--report bench/REPORT.md | --no-report] [--profile]`;
 
 function seconds(flag: string, text: string, min: number, bad: (why: string) => never): number {
@@ -59,6 +61,7 @@ export function parseGetArgs(argv: string[]): GetArgs {
     sources: [],
     noWorkTree: false,
     direct: false,
+    routes: 0,
     report: resolve(import.meta.dir, "../REPORT.md"),
     profile: false,
   };
@@ -90,7 +93,11 @@ export function parseGetArgs(argv: string[]): GetArgs {
     else if (f === "--root") a.sources.push(`dir:${value()}`);
     else if (f === "--no-work-tree") a.noWorkTree = true;
     else if (f === "--direct") a.direct = true;
-    else if (f === "--report") a.report = value();
+    else if (f === "--routes") {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < 2 || n > 1000) bad("--routes must be a whole number from 2 to 1000");
+      a.routes = n;
+    } else if (f === "--report") a.report = value();
     else if (f === "--no-report") a.report = "";
     else if (f === "--profile") a.profile = true;
     else bad(f === "--help" || f === "-h" ? "" : `Unknown flag ${f}`);

@@ -95,7 +95,7 @@ export function holdfastCommand(source: Source, variant: Variant): string[] | un
  * {@link spawnHoldfast}), a spool directory of its own in `env.dir`, and
  * nginx's keepalive_requests where its revision has the flag.
  */
-export async function startHoldfast(name: string, cmd: string[], cwd: string, env: TargetEnv): Promise<Running> {
+export async function startHoldfast(name: string, cmd: string[], cwd: string, env: TargetEnv, extra: string[] = []): Promise<Running> {
   const spool = join(env.dir, "spool");
   mkdirSync(spool, { recursive: true, mode: 0o700 });
   const { proc, port } = await spawnHoldfast({
@@ -105,7 +105,7 @@ export async function startHoldfast(name: string, cmd: string[], cwd: string, en
     dir: env.dir,
     upstreamPort: env.responderPort,
     spool,
-    flags: sameKeepaliveRequests(cmd, cwd),
+    flags: [...sameKeepaliveRequests(cmd, cwd), ...extra],
     track: env.track,
   });
   return { url: `http://127.0.0.1:${port}/`, port, pids: [proc.pid] };
@@ -116,7 +116,7 @@ export async function startHoldfast(name: string, cmd: string[], cwd: string, en
  * source each variant it has. `tagged` adds the source's tag to holdfast's
  * names (when several sources are compared).
  */
-export function targets(opts: { sources: Source[]; variants: Variant[]; direct: boolean }): Target[] {
+export function targets(opts: { sources: Source[]; variants: Variant[]; direct: boolean; routes?: number }): Target[] {
   const list: Target[] = [];
   if (opts.direct) {
     list.push({
@@ -135,6 +135,22 @@ export function targets(opts: { sources: Source[]; variants: Variant[]; direct: 
       const name = `holdfast ${v === "binary" ? "binary" : `on ${v === "bun" ? "Bun" : "Deno"}`}${tagged ? ` (${source.tag})` : ""}`;
       list.push({ name, baseline: false, proxy: true, start: (env) => startHoldfast(`holdfast-${v}`, cmd, source.root, env) });
     }
+  }
+  const n = opts.routes ?? 0;
+  const first = opts.sources[0];
+  if (n > 0 && first) {
+    // n - 1 prefix routes and a catch-all; requests take a prefix route from the middle of the list.
+    const flags = Array.from({ length: n - 1 }, (_, k) => ["--route", `/app${k}/=default`]).flat().concat(["--route", "/=default"]);
+    const path = `app${Math.floor((n - 1) / 2)}/ping`;
+    list.push({
+      name: `holdfast on Bun, ${n} routes${tagged ? ` (${first.tag})` : ""}`,
+      baseline: false,
+      proxy: true,
+      start: async (env) => {
+        const run = await startHoldfast("holdfast-routes", holdfastCommand(first, "bun")!, first.root, env, flags);
+        return { ...run, url: run.url + path };
+      },
+    });
   }
   return list;
 }

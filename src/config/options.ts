@@ -62,7 +62,7 @@ export const FLAGS: FlagSpec[] = [
     value: "[HOST]PATH=GROUP[,option...]",
     nginx: "server_name HOST; location [=] PATH { proxy_pass http://GROUP; }",
     help:
-      "Sends matching requests to an upstream group. PATH is a prefix (/api/), an exact path (=/healthz) or a pattern (/users/:id/avatar, /static/*); HOST (app.example.com, *.example.com) limits it to one virtual host. Exact beats the longest prefix, which beats patterns in the order given; a request no route matches gets 404. Options: max-body=SIZE (client_max_body_size), hold=DUR, connect-timeout=DUR, read-timeout=DUR, send-timeout=DUR, client-body-timeout=DUR, strip-prefix or rewrite=/PATH/ (the URI part of proxy_pass). Without --route everything goes to group default.",
+      "Sends matching requests to an upstream group. PATH is a prefix (/api/), an exact path (=/healthz) or a pattern (/users/:id/avatar, /static/*); HOST (app.example.com, *.example.com) limits it to one virtual host. Exact beats the longest prefix, which beats patterns in the order given; a request no route matches gets 404. Options: max-body=SIZE (client_max_body_size), hold=DUR, connect-timeout=DUR, read-timeout=DUR, send-timeout=DUR, client-body-timeout=DUR, strip-prefix or rewrite=/PATH/ (the URI part of proxy_pass), set-header=NAME:VALUE with $remote_addr, $host, $scheme, $request_id (proxy_set_header; an empty value removes the field), hide-header=NAME (proxy_hide_header), websocket=off (upgrades go as plain requests). Without --route everything goes to group default.",
   },
   {
     name: "next-upstream",

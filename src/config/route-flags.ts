@@ -29,6 +29,12 @@ export interface RouteOptions {
    * given path for `rewrite=`; undefined forwards the target as received.
    */
   replacePrefix?: string;
+  /** `set-header=NAME:VALUE`, repeatable (nginx `proxy_set_header`): replaces the client's field; an empty value removes it. */
+  setHeaders?: { name: string; value: string }[];
+  /** `hide-header=NAME`, repeatable (nginx `proxy_hide_header`): lowercase names dropped from responses. */
+  hideHeaders?: string[];
+  /** `websocket=off`: an upgrade is forwarded as a plain request (nginx without `proxy_set_header Upgrade`). */
+  websocket?: boolean;
 }
 
 /** One `--route` value. */
@@ -52,6 +58,12 @@ const HOST = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9
 const GROUP = /^[A-Za-z_][\w-]*$/;
 // RFC 3986 pchar and "/", without "?" or "#": what a route's path may hold.
 const PATH_CHARS = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/;
+
+// RFC 9110 §5.1 field names; §5.5 values (holdfast's own: visible ASCII and spaces, no commas as options use them).
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const VALUE = /^[\x20-\x7e]*$/;
+/** Variables a set-header value may use (nginx's names). */
+export const VARIABLES = ["remote_addr", "host", "scheme", "request_id"];
 
 function duration(v: string, what: string): number {
   const d = parseDuration(v);
@@ -127,9 +139,31 @@ function applyOption(spec: RouteSpec, opt: string): void {
       }
       return;
     }
+    case "set-header": {
+      const colon = value.indexOf(":");
+      const field = colon < 0 ? "" : value.slice(0, colon);
+      const v = colon < 0 ? "" : value.slice(colon + 1).trim();
+      if (!TOKEN.test(field)) throw new Error(`set-header must be NAME:VALUE with a field name such as X-App (got "${value}")`);
+      if (!VALUE.test(v)) throw new Error(`set-header ${field}: the value may hold visible ASCII and spaces only`);
+      for (const m of v.matchAll(/\$([a-z_]+)/g)) {
+        if (!VARIABLES.includes(m[1])) {
+          throw new Error(`set-header ${field}: unknown variable $${m[1]}; expected ${VARIABLES.map((x) => "$" + x).join(", ")}`);
+        }
+      }
+      (o.setHeaders ??= []).push({ name: field, value: v });
+      return;
+    }
+    case "hide-header":
+      if (!TOKEN.test(value)) throw new Error(`hide-header must name a field, such as hide-header=X-Powered-By`);
+      (o.hideHeaders ??= []).push(value.toLowerCase());
+      return;
+    case "websocket":
+      if (value !== "on" && value !== "off") throw new Error("websocket must be on or off");
+      o.websocket = value === "on";
+      return;
     default:
       throw new Error(
-        `unknown option "${opt}": expected max-body=SIZE, hold=DUR, connect-timeout=DUR, read-timeout=DUR, send-timeout=DUR, client-body-timeout=DUR, strip-prefix or rewrite=/PATH/`,
+        `unknown option "${opt}": expected max-body=SIZE, hold=DUR, connect-timeout=DUR, read-timeout=DUR, send-timeout=DUR, client-body-timeout=DUR, strip-prefix, rewrite=/PATH/, set-header=NAME:VALUE, hide-header=NAME or websocket=off`,
       );
   }
 }

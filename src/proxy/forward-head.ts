@@ -1,4 +1,4 @@
-import { ascii, fieldValue, type RequestHead } from "../http1/head.ts";
+import { ascii, fieldValue, nameIs, type RequestHead } from "../http1/head.ts";
 import { HeadWriter } from "../http1/writer.ts";
 import { FieldCopier } from "./field-copier.ts";
 import { connectionTokens, isHopByHop, SET_BY_PROXY } from "./hop-by-hop.ts";
@@ -19,6 +19,10 @@ export interface ForwardFacts {
   connection?: ReadonlySet<string>;
   /** The origin-form target to send instead of the client's (a route's `strip-prefix` or `rewrite=`, nginx `proxy_pass` with a URI). */
   target?: string;
+  /** Lowercase names of client fields not to forward, because {@link extra} replaces them (a route's `set-header`). */
+  replace?: readonly Uint8Array[];
+  /** Fields to add, `[name, value]` (a route's `set-header`, nginx `proxy_set_header`); they take the place of holdfast's own of the same name. */
+  extra?: readonly [string, string][];
 }
 
 // One writer and one copier for every head: finish() hands out the bytes and starts the next head.
@@ -65,28 +69,56 @@ export function forwardHead(h: RequestHead, f: ForwardFacts): Uint8Array {
   const copy = COPIER.start(w, h);
   let hostAt = -1;
   let priorFor: string | undefined;
+  const replace = f.replace;
   for (let i = 0; i < h.count; i++) {
     const kind = isHopByHop(buf, fields[4 * i], fields[4 * i + 1], named);
-    let keep = kind === SET_BY_PROXY.keep;
+    let keep = kind === SET_BY_PROXY.keep && (replace === undefined || !anyNameIs(h, i, replace));
     if (kind === SET_BY_PROXY.host) {
       if (hostAt < 0) hostAt = i;
-      keep = hostOverride === undefined;
+      keep = hostOverride === undefined && (replace === undefined || !anyNameIs(h, i, replace));
     } else if (kind === SET_BY_PROXY.forwardedFor) {
       priorFor = priorFor === undefined ? fieldValue(h, i) : `${priorFor}, ${fieldValue(h, i)}`;
     } else if (kind === SET_BY_PROXY.upgrade) keep = f.upgrade;
     copy.line(i, keep);
   }
   copy.end();
-  if (hostOverride !== undefined) w.ascii("Host: ").ascii(hostOverride).crlf();
-  else if (hostAt < 0) w.ascii("Host: ").ascii(f.fallbackHost).crlf();
+  // A route's set-header takes the place of the field holdfast would set itself.
+  if (own(replace, HOST)) {
+    if (hostOverride !== undefined) w.ascii("Host: ").ascii(hostOverride).crlf();
+    else if (hostAt < 0) w.ascii("Host: ").ascii(f.fallbackHost).crlf();
+  }
   if (f.upgrade) w.ascii("Connection: upgrade").crlf();
-  w.ascii("X-Forwarded-For: ").ascii(priorFor === undefined ? f.clientAddress : `${priorFor}, ${f.clientAddress}`).crlf();
-  w.ascii("X-Real-IP: ").ascii(f.clientAddress).crlf();
-  w.ascii("X-Forwarded-Proto: ").ascii(f.proto).crlf();
-  if (hostOverride !== undefined) w.ascii("X-Forwarded-Host: ").ascii(hostOverride).crlf();
-  else if (hostAt >= 0) w.ascii("X-Forwarded-Host: ").range(buf, fields[4 * hostAt + 2], fields[4 * hostAt + 3]).crlf();
+  if (own(replace, XFF)) {
+    w.ascii("X-Forwarded-For: ").ascii(priorFor === undefined ? f.clientAddress : `${priorFor}, ${f.clientAddress}`).crlf();
+  }
+  if (own(replace, XRI)) w.ascii("X-Real-IP: ").ascii(f.clientAddress).crlf();
+  if (own(replace, XFP)) w.ascii("X-Forwarded-Proto: ").ascii(f.proto).crlf();
+  if (own(replace, XFH)) {
+    if (hostOverride !== undefined) w.ascii("X-Forwarded-Host: ").ascii(hostOverride).crlf();
+    else if (hostAt >= 0) w.ascii("X-Forwarded-Host: ").range(buf, fields[4 * hostAt + 2], fields[4 * hostAt + 3]).crlf();
+  }
+  if (f.extra) { for (const [name, value] of f.extra) w.ascii(name).ascii(": ").ascii(value).crlf(); }
   if (f.bodyBytes !== undefined) w.ascii("Content-Length: ").ascii(String(f.bodyBytes)).crlf();
   return w.crlf().finish();
+}
+
+const HOST = ascii("host");
+const XFF = ascii("x-forwarded-for");
+const XRI = ascii("x-real-ip");
+const XFP = ascii("x-forwarded-proto");
+const XFH = ascii("x-forwarded-host");
+
+/** Whether holdfast sets the field `lower` itself: no route's set-header replaces it. */
+function own(replace: readonly Uint8Array[] | undefined, lower: Uint8Array): boolean {
+  if (replace === undefined) return true;
+  for (const r of replace) if (r.length === lower.length && r.every((b, k) => b === lower[k])) return false;
+  return true;
+}
+
+/** Whether field `i` of `h` has one of the lowercase `names`. */
+function anyNameIs(h: RequestHead, i: number, names: readonly Uint8Array[]): boolean {
+  for (const n of names) if (nameIs(h, i, n)) return true;
+  return false;
 }
 
 /** `http://host:port/path?q` -> authority and origin-form path; undefined when not absolute-form. */

@@ -28,15 +28,16 @@ export class Forward implements AttemptInput {
   readonly maxResponseHeadBytes: number;
 
   /**
-   * @param route the request's route: its timeouts (`--route` options, else the global flags)
+   * @param route the request's route: its timeouts (`--route` options, else the global flags) and `set-header` names
    * @param target the origin-form target to send instead of the client's (a route's `strip-prefix` or `rewrite=`)
    * @param bodyBytes the forwarded `Content-Length`, or undefined for a request without a body
    * @param upgrade whether `Connection: upgrade` and `Upgrade` are kept (RFC 9110 §7.8: the client asked for a switch)
+   * @param extra the route's `set-header` fields for this request, variables expanded (`expandHeaders` in routes.ts)
    * @param connection the client's `Connection` tokens, dropped as hop-by-hop (RFC 9110 §7.6.1)
    */
   constructor(
     d: ProxyDeps,
-    route: Route,
+    readonly route: Route,
     readonly conn: ClientConnection,
     readonly head: RequestHead,
     readonly target: string | undefined,
@@ -45,6 +46,7 @@ export class Forward implements AttemptInput {
     readonly upgrade: boolean,
     readonly connection: ReadonlySet<string> | undefined,
     readonly clientSignal: ClientSignal,
+    readonly extra?: readonly [string, string][],
   ) {
     this.method = head.method;
     this.poolFor = d.poolFor;
@@ -62,6 +64,8 @@ export class Forward implements AttemptInput {
       proto: "http",
       fallbackHost: peer.socketPath ? "localhost" : peer.key,
       target: this.target,
+      replace: this.route.replaces,
+      extra: this.extra,
       bodyBytes: this.bodyBytes,
       upgrade: this.upgrade,
       connection: this.connection,

@@ -13,7 +13,7 @@ import type { BodyTarget, RelayOutcome, SpoolSource, UpstreamBody } from "../tra
 import type { PeerPool } from "../transport/pool.ts";
 import type { PeerAddress } from "../config/address.ts";
 import { firstTry, sendWithHold, type Sent, settleFirst } from "./hold.ts";
-import { hostOf, originForm, pathOf, rewriteTarget, type RouteTable } from "./routes.ts";
+import { expandHeaders, hostOf, originForm, pathOf, rewriteTarget, type RouteTable } from "./routes.ts";
 import { Forward } from "./forward.ts";
 import type { Peer } from "../upstream/peer.ts";
 import { requestFacts } from "./request-facts.ts";
@@ -104,7 +104,10 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
     }
     const declared = framing.kind === "length" ? framing.bytes : undefined;
     if (route.maxBodyBytes > 0 && declared !== undefined && declared > route.maxBodyBytes) {
-      throw new ProxyError(413, `Request body of ${declared} bytes is larger than --max-body ${route.maxBodyBytes}`);
+      throw new ProxyError(
+        413,
+        `Request body of ${declared} bytes is larger than ${route.text ? "the route's max-body" : "--max-body"} ${route.maxBodyBytes}`,
+      );
     }
     let body: SpooledBody = NO_BODY;
     if (framing.kind === "chunked" || (framing.kind === "length" && framing.bytes > 0)) {
@@ -128,9 +131,12 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
       ? { kind: "bytes", bytes: body.bytes }
       : NOTHING_TO_SEND;
     const bodyBytes = sendBody.kind === "none" ? (framing.kind === "none" ? undefined : 0) : body.size;
-    const upgrade = facts.upgrade;
+    // websocket=off: the handshake goes as a plain request (nginx without proxy_set_header Upgrade).
+    const upgrade = facts.upgrade && route.websocket;
+    const extra = route.setHeaders &&
+      expandHeaders(route.setHeaders, { remoteAddr: conn.clientAddress, host: hostOf(head) ?? "", scheme: "http", requestId: rec.id });
     const ctx = { clientAddress: conn.clientAddress, target: head.target, headers: facts.headers };
-    const fwd = new Forward(d, route, conn, head, target, sendBody, bodyBytes, upgrade, facts.connection, gone);
+    const fwd = new Forward(d, route, conn, head, target, sendBody, bodyBytes, upgrade, facts.connection, gone, extra);
     const rules = route.rules;
     // The usual request is answered by its first try: one await, not the hold's three.
     const first = firstTry(route.group, ctx, fwd);
@@ -173,6 +179,7 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
       close: !keepAlive,
       upgrade: false,
       connection: ex.connection,
+      hide: route.hides,
     };
     // The exchange stays in gone.exchange from the attempt: a client that leaves cancels the relay.
     let outcome: RelayOutcome = "complete";

@@ -1,4 +1,4 @@
-import { ascii, type ResponseHead } from "../http1/head.ts";
+import { ascii, nameIs, type ResponseHead } from "../http1/head.ts";
 import { HeadWriter } from "../http1/writer.ts";
 import { connectionTokens, isHopByHop, RESPONSE_TABLE, SET_BY_PROXY } from "./hop-by-hop.ts";
 import { FieldCopier } from "./field-copier.ts";
@@ -15,6 +15,8 @@ export interface ClientFraming {
   upgrade: boolean;
   /** The head's `Connection` tokens when already read ({@link connectionTokens}); else read here. */
   connection?: ReadonlySet<string>;
+  /** Lowercase names of fields not to pass on (a route's `hide-header`, nginx `proxy_hide_header`). */
+  hide?: readonly Uint8Array[];
 }
 
 // One writer for every head: finish() hands out an exact copy and resets it.
@@ -48,11 +50,12 @@ export function clientResponseHead(
   w.crlf();
   const fields = h.fields;
   const copy = COPIER.start(w, h);
+  const hide = f.hide;
   for (let i = 0; i < h.count; i++) {
     const kind = isHopByHop(h.buf, fields[4 * i], fields[4 * i + 1], named, RESPONSE_TABLE);
     copy.line(
       i,
-      kind === SET_BY_PROXY.keep ||
+      (kind === SET_BY_PROXY.keep && (hide === undefined || !hidden(h, i, hide))) ||
         (kind === SET_BY_PROXY.transferEncoding && f.passChunked) ||
         (kind === SET_BY_PROXY.contentLength && f.keepLength) ||
         (kind === SET_BY_PROXY.upgrade && f.upgrade),
@@ -71,6 +74,11 @@ export function clientResponseHead(
   whole.set(head);
   whole.set(bodyStart === 0 && bodyEnd === body.byteLength ? body : body.subarray(bodyStart, bodyEnd), head.byteLength);
   return whole;
+}
+
+function hidden(h: ResponseHead, i: number, names: readonly Uint8Array[]): boolean {
+  for (const n of names) if (nameIs(h, i, n)) return true;
+  return false;
 }
 
 // Bodies up to this size are appended in the head writer's slab (16 KiB).

@@ -30,6 +30,49 @@ export interface Route {
   sendTimeoutMs: number;
   /** `--hold` and `--next-upstream*` for this route. */
   rules: RetryRules;
+  /** `set-header=` fields (nginx `proxy_set_header`), in the order given. */
+  setHeaders: SetHeader[] | undefined;
+  /** Lowercase names of {@link setHeaders}: the client's fields of these names are not forwarded. */
+  replaces: Uint8Array[] | undefined;
+  /** `hide-header=` names, lowercase, dropped from responses (nginx `proxy_hide_header`). */
+  hides: Uint8Array[] | undefined;
+  /** False with `websocket=off`: an upgrade is forwarded as a plain request. */
+  websocket: boolean;
+}
+
+/** One `set-header=NAME:VALUE`: the value may name `$remote_addr`, `$host`, `$scheme`, `$request_id`. */
+export interface SetHeader {
+  name: string;
+  value: string;
+  /** Whether the value names a variable (else it is sent as it is). */
+  vars: boolean;
+}
+
+/** What a `set-header` value's variables stand for, per request (nginx's variables of the same names). */
+export interface HeaderVars {
+  remoteAddr: string;
+  /** The request's host, lowercase, without a port ({@link hostOf}); "" when it named none. */
+  host: string;
+  scheme: string;
+  requestId: string;
+}
+
+/**
+ * The `set-header` fields of a route for one request, variables expanded;
+ * a field whose value comes out empty is left out (nginx: an empty
+ * `proxy_set_header` value removes the field).
+ * @returns `[name, value]` pairs in the order given
+ */
+export function expandHeaders(list: SetHeader[], v: HeaderVars): [string, string][] {
+  const out: [string, string][] = [];
+  for (const h of list) {
+    const value = !h.vars
+      ? h.value
+      : h.value.replace(/\$(remote_addr|host|scheme|request_id)/g, (_, name: string) =>
+        name === "remote_addr" ? v.remoteAddr : name === "host" ? v.host : name === "scheme" ? v.scheme : v.requestId);
+    if (value !== "") out.push([h.name, value]);
+  }
+  return out;
 }
 
 /** The routes of one virtual host (or of every host): Hono's router over their paths. */
@@ -141,6 +184,10 @@ function resolve(c: Config, spec: RouteSpec | undefined, group: Group): Route {
     readTimeoutMs: o.readTimeoutMs ?? c.readTimeoutMs,
     sendTimeoutMs: o.sendTimeoutMs ?? c.sendTimeoutMs,
     rules: { holdMs: o.holdMs ?? c.holdMs, next: c.nextUpstream, tries: c.nextUpstreamTries, timeoutMs: c.nextUpstreamTimeoutMs },
+    setHeaders: o.setHeaders?.map((h) => ({ ...h, vars: h.value.includes("$") })),
+    replaces: o.setHeaders?.map((h) => ascii(h.name.toLowerCase())),
+    hides: o.hideHeaders?.map((n) => ascii(n)),
+    websocket: o.websocket ?? true,
   };
 }
 

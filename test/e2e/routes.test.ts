@@ -74,6 +74,36 @@ describe.each(TARGETS)("routes on %s", (target) => {
     expect((await get(`${hf.url}/`, "other.test")).port).toBe(c);
   }, 30_000);
 
+  test("set-header (variables, replacing the client's and holdfast's own field, empty removes), hide-header, websocket=off", async () => {
+    const [a] = await peers(1);
+    const opts = [
+      "set-header=X-App:photos",
+      "set-header=X-Client:$remote_addr via $scheme for $host",
+      "set-header=X-Forwarded-Proto:https",
+      "set-header=X-Drop:",
+      "set-header=X-Request-Id:$request_id",
+      "hide-header=X-Kept",
+      "websocket=off",
+    ];
+    const hf = await startHoldfast(target, ["--upstream", `127.0.0.1:${a}`, "--route", `/=default,${opts.join(",")}`]);
+    const headers = ["X-App: from-client", "X-Drop: gone", "Host: Photos.Test:8080", "Connection: Upgrade", "Upgrade: websocket"];
+    const r = await curl([...headers.flatMap((h) => ["-H", h]), `${hf.url}/echo`], 10_000);
+    expect(r.status).toBe(200);
+    const seen = (r.json as { headers: Record<string, string> }).headers;
+    expect(seen["x-app"]).toBe("photos");
+    expect(seen["x-client"]).toBe("127.0.0.1 via http for photos.test");
+    expect(seen["x-forwarded-proto"]).toBe("https");
+    expect(seen["x-drop"]).toBeUndefined();
+    expect(seen.upgrade).toBeUndefined();
+    expect(seen.host).toBe("Photos.Test:8080");
+    const id = seen["x-request-id"];
+    expect(await hf.waitLine(/"GET \/echo" 200/)).toContain(`id=${id}`);
+    const hop = await curl([`${hf.url}/hop`], 10_000);
+    expect(hop.status).toBe(200);
+    expect(hop.headers["x-kept"]).toBeUndefined();
+    expect(hop.headers["content-type"]).toBe("text/plain");
+  }, 30_000);
+
   test("per-route max-body (413 before any byte reaches a peer) and hold", async () => {
     const a = await freePort();
     const peerA = await startUpstream(a);

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { parseCommandLine } from "../../src/config/parse.ts";
 import { parseRoute } from "../../src/config/route-flags.ts";
 import { parseRequestHead } from "../../src/http1/parse-request.ts";
-import { hostOf, originForm, pathOf, rewriteTarget, RouteTable } from "../../src/proxy/routes.ts";
+import { expandHeaders, hostOf, originForm, pathOf, rewriteTarget, RouteTable } from "../../src/proxy/routes.ts";
 import { Group } from "../../src/upstream/group.ts";
 
 const enc = new TextEncoder();
@@ -30,6 +30,11 @@ describe("parseRoute()", () => {
       replacePrefix: "/",
     });
     expect(parseRoute("/old/=a,rewrite=/new/").options.replacePrefix).toBe("/new/");
+    expect(parseRoute("/=a,set-header=X-A:$host $scheme,set-header=X-B:,hide-header=X-Powered-By,websocket=off").options).toEqual({
+      setHeaders: [{ name: "X-A", value: "$host $scheme" }, { name: "X-B", value: "" }],
+      hideHeaders: ["x-powered-by"],
+      websocket: false,
+    });
   });
 
   test("names the part that is wrong", () => {
@@ -40,6 +45,9 @@ describe("parseRoute()", () => {
     expect(() => parseRoute("/x/=a,hold=soon")).toThrow(/hold must be a duration/);
     expect(() => parseRoute("/x/=a,strip-prefix,rewrite=/y/")).toThrow(/strip-prefix or rewrite once/);
     expect(() => parseRoute("/x/=a,rewrite=y")).toThrow(/rewrite must be a path/);
+    expect(() => parseRoute("/x/=a,set-header=X-A")).toThrow(/set-header must be NAME:VALUE/);
+    expect(() => parseRoute("/x/=a,set-header=X-A:$uri")).toThrow(/unknown variable \$uri/);
+    expect(() => parseRoute("/x/=a,websocket=maybe")).toThrow(/websocket must be on or off/);
   });
 });
 
@@ -95,5 +103,17 @@ describe("targets", () => {
     expect(hostOf(head("GET / HTTP/1.1\r\nHost: [::1]:80\r\n\r\n"))).toBe("[::1]");
     expect(hostOf(head("GET http://Abs.Test:81/x HTTP/1.1\r\nHost: other\r\n\r\n"))).toBe("abs.test");
     expect(hostOf(head("GET / HTTP/1.0\r\n\r\n"))).toBeUndefined();
+  });
+});
+
+describe("expandHeaders()", () => {
+  test("expands nginx's variables and leaves out fields that come out empty", () => {
+    const vars = { remoteAddr: "10.0.0.7", host: "a.test", scheme: "http", requestId: "abc01" };
+    const list = [
+      { name: "X-A", value: "$remote_addr/$host/$scheme/$request_id", vars: true },
+      { name: "X-B", value: "plain $", vars: false },
+      { name: "X-C", value: "", vars: false },
+    ];
+    expect(expandHeaders(list, vars)).toEqual([["X-A", "10.0.0.7/a.test/http/abc01"], ["X-B", "plain $"]]);
   });
 });
