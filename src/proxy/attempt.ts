@@ -30,8 +30,8 @@ export interface AttemptInput {
   clientSignal: ClientSignal;
 }
 
-// RFC 9110 §9.2.2: methods whose repetition has the effect of one request.
-const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
+/** RFC 9110 §9.2.2: methods whose repetition has the effect of one request (safe to replay). */
+export const IDEMPOTENT: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
 
 /**
  * Sends the request to one peer and resolves with the exchange once its

@@ -5,7 +5,8 @@ import type { Group } from "../upstream/group.ts";
 import type { Peer } from "../upstream/peer.ts";
 import type { SelectContext } from "../upstream/types.ts";
 import type { Exchange } from "../transport/exchange.ts";
-import { attempt, type AttemptInput, startOnIdle } from "./attempt.ts";
+import { attempt, type AttemptInput, IDEMPOTENT } from "./attempt.ts";
+import type { FirstTry, Sent } from "./first-try.ts";
 
 /** One attempt as the access log shows it (`$upstream_addr`, `$upstream_status`). */
 export interface AttemptRecord {
@@ -45,9 +46,6 @@ function withPeer(set: Set<Peer>, peer: Peer): Set<Peer> {
   return out;
 }
 
-// RFC 9110 §9.2.2: methods whose repetition has the effect of one request.
-const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
-
 /**
  * Sends a request to a group, holding and replaying it as needed. Two kinds
  * of failure are told apart:
@@ -64,7 +62,7 @@ const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"])
  *   also be replayed to the same peer within the hold, when the method allows.
  *
  * @param records receives one entry per attempt, in order
- * @param first a first try {@link firstTry} began: its outcome is the first attempt's
+ * @param first a first try `firstTry` (first-try.ts) began: its outcome is the first attempt's
  * @returns the response head to relay and the peer it came from; call
  *   `peer.end()` when the response body has been relayed (least-conn counts it)
  * @throws {AttemptError} the last failure when holdfast gives up (502, or 504
@@ -148,57 +146,6 @@ export async function sendWithHold(
     peer.end();
     res.cancel("upstream-error");
   }
-}
-
-/** The response to relay and the peer that sent it. */
-export interface Sent {
-  exchange: Exchange;
-  /** Call `end()` when the response body has been relayed (least-conn counts it). */
-  peer: Peer;
-}
-
-/** The first attempt's peer, chosen by {@link firstTry}, and its exchange when one could begin at once. */
-export interface FirstTry {
-  /** Selected once: the policy's state (round-robin's turn) moves once per attempt. */
-  peer: Peer;
-  /** Begun on an idle keepalive connection; undefined when the pool had none. */
-  exchange: Exchange | undefined;
-  /** Epoch ms it began. */
-  started: number;
-}
-
-/**
- * Begins the first attempt at once when the selected peer has an idle
- * keepalive connection: nothing is awaited, so a request that needs no
- * retry reaches its response without the hold's async machinery. Await
- * `first.exchange.response()`, then {@link settleFirst}; whatever that does
- * not settle (and a first try without an exchange) goes to
- * {@link sendWithHold} with `first`, which takes it as its own first attempt.
- * @returns undefined when no peer is available now (the request is held)
- */
-export function firstTry(group: Group, ctx: SelectContext, input: AttemptInput): FirstTry | undefined {
-  const peer = group.select(ctx, NONE);
-  if (!peer) return undefined;
-  peer.start();
-  return { peer, exchange: startOnIdle(input, peer.address), started: Date.now() };
-}
-
-/**
- * The outcome of a first try whose response head came, when it needs no
- * retry (its status is not named in `--next-upstream`, or the request may
- * not be passed on): recorded as {@link sendWithHold} records a success.
- * @returns undefined, having changed nothing, when {@link sendWithHold} must decide
- */
-export function settleFirst(first: FirstTry, input: AttemptInput, rules: RetryRules, records: AttemptRecord[]): Sent | undefined {
-  const { exchange, peer } = first;
-  if (!exchange?.head) return undefined;
-  const status = exchange.head.status;
-  const named = rules.next.statuses.has(status);
-  if (named && (IDEMPOTENT.has(input.method) || rules.next.nonIdempotent)) return undefined;
-  const now = Date.now();
-  records.push({ peer: peer.key, status, ms: now - first.started });
-  peer.report(!(named && status >= 500), now);
-  return { exchange, peer };
 }
 
 /** What a request that failed or waited once carries through its hold. Times are epoch ms. */

@@ -3,7 +3,8 @@ import { SmartRouter } from "hono/router/smart-router";
 import { TrieRouter } from "hono/router/trie-router";
 import type { Router } from "hono/router";
 import type { Config } from "../config/schema.ts";
-import { ascii, fieldValue, findField, type RequestHead } from "../http1/head.ts";
+import { ascii } from "../http1/head.ts";
+import type { SetHeader } from "./set-headers.ts";
 import type { RouteKind, RouteSpec } from "../config/route-flags.ts";
 import type { Group } from "../upstream/group.ts";
 import type { RetryRules } from "./hold.ts";
@@ -38,41 +39,6 @@ export interface Route {
   hides: Uint8Array[] | undefined;
   /** False with `websocket=off`: an upgrade is forwarded as a plain request. */
   websocket: boolean;
-}
-
-/** One `set-header=NAME:VALUE`: the value may name `$remote_addr`, `$host`, `$scheme`, `$request_id`. */
-export interface SetHeader {
-  name: string;
-  value: string;
-  /** Whether the value names a variable (else it is sent as it is). */
-  vars: boolean;
-}
-
-/** What a `set-header` value's variables stand for, per request (nginx's variables of the same names). */
-export interface HeaderVars {
-  remoteAddr: string;
-  /** The request's host, lowercase, without a port ({@link hostOf}); "" when it named none. */
-  host: string;
-  scheme: string;
-  requestId: string;
-}
-
-/**
- * The `set-header` fields of a route for one request, variables expanded;
- * a field whose value comes out empty is left out (nginx: an empty
- * `proxy_set_header` value removes the field).
- * @returns `[name, value]` pairs in the order given
- */
-export function expandHeaders(list: SetHeader[], v: HeaderVars): [string, string][] {
-  const out: [string, string][] = [];
-  for (const h of list) {
-    const value = !h.vars
-      ? h.value
-      : h.value.replace(/\$(remote_addr|host|scheme|request_id)/g, (_, name: string) =>
-        name === "remote_addr" ? v.remoteAddr : name === "host" ? v.host : name === "scheme" ? v.scheme : v.requestId);
-    if (value !== "") out.push([h.name, value]);
-  }
-  return out;
 }
 
 /** The routes of one virtual host (or of every host): Hono's router over their paths. */
@@ -189,65 +155,4 @@ function resolve(c: Config, spec: RouteSpec | undefined, group: Group): Route {
     hides: o.hideHeaders?.map((n) => ascii(n)),
     websocket: o.websocket ?? true,
   };
-}
-
-/**
- * The origin-form target a route forwards: the matched prefix (or exact
- * path) replaced by the route's `strip-prefix` / `rewrite=` path, the rest
- * and the query kept (nginx `proxy_pass` with a URI). One slash where the
- * replacement's and the rest's meet.
- * @param target the client's target in origin form (`/api/users?page=2`)
- */
-export function rewriteTarget(route: Route, target: string): string {
-  const rest = target.slice(route.path.length);
-  const replacement = route.replacePrefix!;
-  return replacement.endsWith("/") && rest.startsWith("/") ? replacement + rest.slice(1) : replacement + rest;
-}
-
-/**
- * The origin form of a request target (RFC 9112 §3.2): itself when it
- * starts with `/`; the path and query of an absolute-form target (`/` when
- * it has no path); asterisk-form (`*`) as it is.
- */
-export function originForm(target: string): string {
-  if (target.charCodeAt(0) === 47 /* / */) return target;
-  const scheme = target.indexOf("://");
-  if (scheme < 0) return target;
-  for (let i = scheme + 3; i < target.length; i++) {
-    const ch = target.charCodeAt(i);
-    if (ch === 47) return target.slice(i);
-    if (ch === 63 /* ? */) return `/${target.slice(i)}`;
-  }
-  return "/";
-}
-
-/** The path of an origin-form target, without its query. */
-export function pathOf(origin: string): string {
-  const q = origin.indexOf("?");
-  return q < 0 ? origin : origin.slice(0, q);
-}
-
-const HOST = ascii("host");
-
-/**
- * The host a request names, for choosing its virtual host: the authority of
- * an absolute-form target, else the `Host` field (RFC 9112 §3.2.2), in
- * lowercase without a port; undefined when there is neither.
- */
-export function hostOf(h: RequestHead): string | undefined {
-  let host: string;
-  const t = h.target;
-  const scheme = t.charCodeAt(0) === 47 ? -1 : t.indexOf("://");
-  if (scheme >= 0) {
-    const end = t.slice(scheme + 3).search(/[/?#]/);
-    host = end < 0 ? t.slice(scheme + 3) : t.slice(scheme + 3, scheme + 3 + end);
-  } else {
-    const i = findField(h, HOST);
-    if (i < 0) return undefined;
-    host = fieldValue(h, i);
-  }
-  host = host.toLowerCase();
-  // An IPv6 literal keeps its brackets; a port goes.
-  const colon = host.lastIndexOf(":");
-  return colon > host.lastIndexOf("]") ? host.slice(0, colon) : host;
 }
