@@ -2,7 +2,9 @@ import { describe, expect, test } from "bun:test";
 import { parseCommandLine } from "../../src/config/parse.ts";
 import { parseRoute } from "../../src/config/route-flags.ts";
 import { parseRequestHead } from "../../src/http1/parse-request.ts";
-import { expandHeaders, hostOf, originForm, pathOf, rewriteTarget, RouteTable } from "../../src/proxy/routes.ts";
+import { RouteTable } from "../../src/proxy/routes.ts";
+import { expandHeaders } from "../../src/proxy/set-headers.ts";
+import { hostOf, originForm, pathOf, rewriteTarget } from "../../src/proxy/target.ts";
 import { Group } from "../../src/upstream/group.ts";
 
 const enc = new TextEncoder();
