@@ -65,6 +65,15 @@ const VALUE = /^[\x20-\x7e]*$/;
 /** Variables a set-header value may use (nginx's names). */
 export const VARIABLES = ["remote_addr", "host", "scheme", "request_id"];
 
+// The duration options and the RouteOptions field each sets.
+const DURATIONS = {
+  hold: "holdMs",
+  "connect-timeout": "connectTimeoutMs",
+  "read-timeout": "readTimeoutMs",
+  "send-timeout": "sendTimeoutMs",
+  "client-body-timeout": "clientBodyTimeoutMs",
+} as const;
+
 function duration(v: string, what: string): number {
   const d = parseDuration(v);
   if (d === undefined) throw new Error(`${what} must be a duration such as 500ms, 30s or 2m`);
@@ -112,19 +121,11 @@ function applyOption(spec: RouteSpec, opt: string): void {
       return;
     }
     case "hold":
-      o.holdMs = duration(value, "hold");
-      return;
     case "connect-timeout":
-      o.connectTimeoutMs = duration(value, name);
-      return;
     case "read-timeout":
-      o.readTimeoutMs = duration(value, name);
-      return;
     case "send-timeout":
-      o.sendTimeoutMs = duration(value, name);
-      return;
     case "client-body-timeout":
-      o.clientBodyTimeoutMs = duration(value, name);
+      o[DURATIONS[name]] = duration(value, name);
       return;
     case "strip-prefix":
     case "rewrite": {
