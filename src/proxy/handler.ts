@@ -95,9 +95,12 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
     if (head.method === "CONNECT") throw new ProxyError(501, "holdfast is a reverse proxy: CONNECT is not supported");
     let route = d.routes.single;
     let target: string | undefined;
+    // Read once, for a virtual host's routes or a set-header's $host.
+    let host: string | undefined;
     if (!route) {
       const origin = originForm(head.target);
-      route = d.routes.match(d.routes.byHost ? hostOf(head) : undefined, pathOf(origin));
+      if (d.routes.byHost) host = hostOf(head);
+      route = d.routes.match(host, pathOf(origin));
       if (!route) throw new ProxyError(404, `No --route matches ${head.target}`);
       if (route.replacePrefix !== undefined) target = rewriteTarget(route, origin);
     }
@@ -137,7 +140,12 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
     // websocket=off: the handshake goes as a plain request (nginx without proxy_set_header Upgrade).
     const upgrade = facts.upgrade && route.websocket;
     const extra = route.setHeaders &&
-      expandHeaders(route.setHeaders, { remoteAddr: conn.clientAddress, host: hostOf(head) ?? "", scheme: "http", requestId: rec.id });
+      expandHeaders(route.setHeaders, {
+        remoteAddr: conn.clientAddress,
+        host: (d.routes.byHost ? host : hostOf(head)) ?? "",
+        scheme: "http",
+        requestId: rec.id,
+      });
     const ctx = { clientAddress: conn.clientAddress, target: head.target, headers: facts.headers };
     const fwd = new Forward(d, route, conn, head, target, sendBody, bodyBytes, upgrade, facts.connection, gone, extra);
     const rules = route.rules;
