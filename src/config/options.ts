@@ -62,7 +62,7 @@ export const FLAGS: FlagSpec[] = [
     value: "[HOST]PATH=GROUP[,option...]",
     nginx: "server_name HOST; location [=] PATH { proxy_pass http://GROUP; }",
     help:
-      "Sends matching requests to an upstream group. PATH is a prefix (/api/), an exact path (=/healthz) or a pattern (/users/:id/avatar, /static/*); HOST (app.example.com, *.example.com) limits it to one virtual host. Exact beats the longest prefix, which beats patterns in the order given; a request no route matches gets 404. Options: max-body=SIZE (client_max_body_size), hold=DUR, connect-timeout=DUR, read-timeout=DUR, send-timeout=DUR, client-body-timeout=DUR, strip-prefix or rewrite=/PATH/ (the URI part of proxy_pass), set-header=NAME:VALUE with $remote_addr, $host, $scheme, $request_id (proxy_set_header; an empty value removes the field), hide-header=NAME (proxy_hide_header), websocket=off (upgrades go as plain requests). Without --route everything goes to group default.",
+      "Sends matching requests to an upstream group. PATH is a prefix (/api/), an exact path (=/healthz) or a pattern (/users/:id/avatar, /static/*); HOST (app.example.com, *.example.com) limits it to one virtual host. Exact beats the longest prefix, which beats patterns in the order given; a request no route matches gets 404. Options: max-body=SIZE (client_max_body_size), hold=DUR, connect-timeout=DUR, read-timeout=DUR, send-timeout=DUR, client-body-timeout=DUR, strip-prefix or rewrite=/PATH/ (the URI part of proxy_pass), set-header=NAME:VALUE with $remote_addr, $host, $scheme, $request_id (proxy_set_header; an empty value removes the field), hide-header=NAME (proxy_hide_header), websocket=off (upgrades go as plain requests), buffer-request=on|off (proxy_request_buffering), buffer-response=on|off (proxy_buffering). Without --route everything goes to group default.",
   },
   {
     name: "next-upstream",
@@ -121,6 +121,40 @@ export const FLAGS: FlagSpec[] = [
     default: "128k",
     nginx: "client_body_buffer_size",
     help: "Bytes of a request body kept in memory before spilling to the spool.",
+  },
+  {
+    name: "buffer-request",
+    type: "string",
+    value: "on|off",
+    default: "on",
+    nginx: "proxy_request_buffering",
+    help:
+      "on: the whole request body is received and spooled before a peer is contacted, so it can be held and replayed. off: the body streams to the peer as it arrives, and the request is held only until its first body byte is sent. A --route may set buffer-request=.",
+  },
+  {
+    name: "buffer-response",
+    type: "string",
+    value: "on|off",
+    default: "on",
+    nginx: "proxy_buffering",
+    help:
+      "on: a response is read as fast as the peer sends it, into memory (--response-buffer) and a spool file, and the peer connection is freed; a slow client is served from there. off: the peer is read at the client's pace. text/event-stream and X-Accel-Buffering: no responses are never buffered. A --route may set buffer-response=.",
+  },
+  {
+    name: "response-buffer",
+    type: "string",
+    value: "SIZE",
+    default: "64k",
+    nginx: "proxy_buffers",
+    help: "Bytes of a response kept in memory for a slow client before the rest spills to a file in the --spool directory.",
+  },
+  {
+    name: "max-temp-file-size",
+    type: "string",
+    value: "SIZE",
+    default: "1g",
+    nginx: "proxy_max_temp_file_size",
+    help: "Largest spill file of one response; past it the peer is read at the client's pace. 0 never spills.",
   },
   {
     name: "max-body",

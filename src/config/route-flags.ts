@@ -35,6 +35,10 @@ export interface RouteOptions {
   hideHeaders?: string[];
   /** `websocket=off`: an upgrade is forwarded as a plain request (nginx without `proxy_set_header Upgrade`). */
   websocket?: boolean;
+  /** `buffer-request=on|off` (nginx `proxy_request_buffering`). */
+  bufferRequest?: boolean;
+  /** `buffer-response=on|off` (nginx `proxy_buffering`). */
+  bufferResponse?: boolean;
 }
 
 /** One `--route` value. */
@@ -73,6 +77,9 @@ const DURATIONS = {
   "send-timeout": "sendTimeoutMs",
   "client-body-timeout": "clientBodyTimeoutMs",
 } as const;
+
+// The on|off options and the RouteOptions field each sets.
+const SWITCHES = { websocket: "websocket", "buffer-request": "bufferRequest", "buffer-response": "bufferResponse" } as const;
 
 function duration(v: string, what: string): number {
   const d = parseDuration(v);
@@ -159,12 +166,14 @@ function applyOption(spec: RouteSpec, opt: string): void {
       (o.hideHeaders ??= []).push(value.toLowerCase());
       return;
     case "websocket":
-      if (value !== "on" && value !== "off") throw new Error("websocket must be on or off");
-      o.websocket = value === "on";
+    case "buffer-request":
+    case "buffer-response":
+      if (value !== "on" && value !== "off") throw new Error(`${name} must be on or off`);
+      o[SWITCHES[name]] = value === "on";
       return;
     default:
       throw new Error(
-        `unknown option "${opt}": expected max-body=SIZE, hold=DUR, connect-timeout=DUR, read-timeout=DUR, send-timeout=DUR, client-body-timeout=DUR, strip-prefix, rewrite=/PATH/, set-header=NAME:VALUE, hide-header=NAME or websocket=off`,
+        `unknown option "${opt}": expected max-body=SIZE, hold=DUR, connect-timeout=DUR, read-timeout=DUR, send-timeout=DUR, client-body-timeout=DUR, strip-prefix, rewrite=/PATH/, set-header=NAME:VALUE, hide-header=NAME, websocket=off, buffer-request=on|off or buffer-response=on|off`,
       );
   }
 }

@@ -66,7 +66,9 @@ export async function attempt(a: AttemptInput, peer: PeerAddress, started?: Exch
       if (a.clientSignal.exchange === ex) a.clientSignal.exchange = undefined;
       if (a.clientSignal.aborted) throw a.clientSignal.reason;
       const stale = (e as { stale?: boolean }).stale === true;
-      if (!fresh && stale && (IDEMPOTENT.has(a.method) || !ex.wroteAny)) {
+      // A streamed body (buffer-request=off) that began to go cannot be sent again.
+      const sentOnce = a.body.kind === "stream" && a.body.stream.started;
+      if (!fresh && stale && !sentOnce && (IDEMPOTENT.has(a.method) || !ex.wroteAny)) {
         conn = await connect(pool, a, peer);
         continue;
       }

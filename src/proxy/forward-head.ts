@@ -11,8 +11,10 @@ export interface ForwardFacts {
   proto: string;
   /** Host for the peer when the client sent none (HTTP/1.0) or an absolute-form target named one. */
   fallbackHost: string;
-  /** The de-chunked body's length in bytes; undefined when the request has no body. */
+  /** The de-chunked body's length in bytes; undefined when the request has no body or it is sent {@link chunked}. */
   bodyBytes: number | undefined;
+  /** The body streams to the peer chunked (`buffer-request=off` with a chunked client body): `Transfer-Encoding: chunked`. */
+  chunked?: boolean;
   /** Forward `Connection: upgrade` and `Upgrade` (a WebSocket handshake). */
   upgrade: boolean;
   /** The head's `Connection` tokens when already read ({@link connectionTokens}); else read here. */
@@ -99,6 +101,7 @@ export function forwardHead(h: RequestHead, f: ForwardFacts): Uint8Array {
   }
   if (f.extra) { for (const [name, value] of f.extra) w.ascii(name).ascii(": ").ascii(value).crlf(); }
   if (f.bodyBytes !== undefined) w.ascii("Content-Length: ").ascii(String(f.bodyBytes)).crlf();
+  else if (f.chunked) w.ascii("Transfer-Encoding: chunked").crlf();
   return w.crlf().finish();
 }
 

@@ -67,6 +67,7 @@ export class Forward implements AttemptInput {
       replace: this.route.replaces,
       extra: this.extra,
       bodyBytes: this.bodyBytes,
+      chunked: this.body.kind === "stream" && this.body.stream.chunked,
       upgrade: this.upgrade,
       connection: this.connection,
     });

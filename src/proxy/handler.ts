@@ -8,6 +8,9 @@ import type { ClientConnection, StartRequest } from "../engine/client-conn.ts";
 import { BodyFeed } from "../engine/body-feed.ts";
 import type { SpooledBody } from "../spool/spooler.ts";
 import { Spooler } from "../spool/spooler.ts";
+import { ResponseSpool } from "../spool/response-spool.ts";
+import { asksUnbuffered } from "./unbuffered.ts";
+import { RequestStream } from "./request-stream.ts";
 import type { SpoolStore } from "../spool/store.ts";
 import type { BodyTarget, RelayOutcome, SpoolSource, UpstreamBody } from "../transport/exchange.ts";
 import type { PeerPool } from "../transport/pool.ts";
@@ -59,6 +62,7 @@ class Collector implements BodyTarget {
 // Shared by every request without a body: never changed.
 const NO_BODY: SpooledBody = Object.freeze({ size: 0 });
 const NOTHING_TO_SEND: UpstreamBody = Object.freeze({ kind: "none" });
+const EMPTY = new Uint8Array(0);
 
 // Responses up to this size with a Content-Length are read whole before the
 // head goes out (see the relay phase).
@@ -88,6 +92,8 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
   let bodyEndedAt = Date.now();
   // least-conn counts a peer's request until its response is relayed.
   let servedBy: Peer | undefined;
+  let spool: ResponseSpool | undefined;
+  let stream: RequestStream | undefined;
   try {
     const facts = requestFacts(head);
     conn.closeRequested = facts.close;
@@ -116,7 +122,19 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
       );
     }
     let body: SpooledBody = NO_BODY;
-    if (framing.kind === "chunked" || (framing.kind === "length" && framing.bytes > 0)) {
+    let sendBody: UpstreamBody = NOTHING_TO_SEND;
+    let bodyBytes = framing.kind === "none" ? undefined : 0;
+    const hasBody = framing.kind === "chunked" || (framing.kind === "length" && framing.bytes > 0);
+    if (hasBody && !route.bufferRequest) {
+      // nginx proxy_request_buffering off: the body goes to the peer as it
+      // arrives, so the request is held only until its first byte is sent.
+      stream = new RequestStream(framing.kind === "chunked", route.maxBodyBytes);
+      if (facts.expect === "100-continue" && head.minor === 1) conn.sendContinue();
+      const s = stream;
+      conn.readBody(new BodyFeed(framing, s, route.clientBodyTimeoutMs, c.maxHeaderBytes)).then(() => s.end(), (e) => s.fail(e));
+      sendBody = { kind: "stream", stream };
+      bodyBytes = declared;
+    } else if (hasBody) {
       spooler = new Spooler({
         bufferBytes: c.bodyBufferBytes,
         maxBodyBytes: route.maxBodyBytes,
@@ -128,15 +146,11 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
       if (facts.expect === "100-continue" && head.minor === 1) conn.sendContinue();
       await conn.readBody(new BodyFeed(framing, spooler, route.clientBodyTimeoutMs, c.maxHeaderBytes));
       body = await spooler.finish();
+      sendBody = body.path ? { kind: "file", path: body.path, size: body.size } : { kind: "bytes", bytes: body.bytes ?? EMPTY };
+      bodyBytes = body.size;
     }
     rec.bodyBytes = body.size;
     bodyEndedAt = Date.now();
-    const sendBody: UpstreamBody = body.path
-      ? { kind: "file", path: body.path, size: body.size }
-      : body.bytes && (body.size > 0 || framing.kind !== "none")
-      ? { kind: "bytes", bytes: body.bytes }
-      : NOTHING_TO_SEND;
-    const bodyBytes = sendBody.kind === "none" ? (framing.kind === "none" ? undefined : 0) : body.size;
     // websocket=off: the handshake goes as a plain request (nginx without proxy_set_header Upgrade).
     const upgrade = facts.upgrade && route.websocket;
     const extra = route.setHeaders &&
@@ -183,7 +197,8 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
     }
     const f = ex.framing;
     const dechunk = f.kind === "chunked" && head.minor === 0;
-    const keepAlive = head.minor === 1 && !conn.lastRequest && f.kind !== "close" && !dechunk;
+    // A streamed body the peer answered before its end: the rest is not read, the connection closes.
+    const keepAlive = head.minor === 1 && !conn.lastRequest && f.kind !== "close" && !dechunk && (!stream || stream.complete);
     const toClient = {
       passChunked: f.kind === "chunked" && !dechunk,
       keepLength: f.kind !== "chunked",
@@ -194,24 +209,51 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
     };
     // The exchange stays in gone.exchange from the attempt: a client that leaves cancels the relay.
     let outcome: RelayOutcome = "complete";
-    if (f.kind === "length" && f.bytes > 0 && f.bytes <= WHOLE_BODY_BYTES) {
-      // A small body is read whole first (nginx proxy_buffering): head and
-      // body leave in one write, and a peer that stalls or breaks before the
-      // end still gets the client a 504 or 502 instead of a cut-off body.
-      // Usually the body came with the head: no promise, no wait.
-      if (ex.collect()) conn.writeHead(clientResponseHead(res, toClient, ex.bodyBuf, ex.bodyStart, ex.bodyEnd));
-      else {
-        const whole = new Collector(new Uint8Array(f.bytes), 0);
-        outcome = await ex.relay(whole, false);
-        if (outcome === "read-timeout") {
-          throw new AttemptError("read-timeout", `The peer stopped sending its response body for --read-timeout ${route.readTimeoutMs} ms`);
-        }
-        if (outcome === "upstream-error") throw new AttemptError("reset", "The peer broke off its response body");
-        if (outcome === "complete") conn.writeHead(clientResponseHead(res, toClient, whole.into, 0, f.bytes));
-      }
-    } else {
+    const small = f.kind === "length" && f.bytes > 0 && f.bytes <= WHOLE_BODY_BYTES;
+    if (small && ex.collect()) {
+      // Usually a small body came with the head: head and body leave in one write, no promise, no wait.
+      conn.writeHead(clientResponseHead(res, toClient, ex.bodyBuf, ex.bodyStart, ex.bodyEnd));
+    } else if (!route.bufferResponse || asksUnbuffered(res)) {
+      // nginx proxy_buffering off, or a stream (SSE): each peer read goes out at once, at the client's pace.
       conn.writeHead(clientResponseHead(res, toClient));
       outcome = await ex.relay(conn, dechunk);
+    } else if (small) {
+      // A small body is read whole first: head and body leave in one write,
+      // and a peer that stalls or breaks before the end still gets the
+      // client a 504 or 502 instead of a cut-off body.
+      const whole = new Collector(new Uint8Array(f.bytes), 0);
+      outcome = await ex.relay(whole, false);
+      if (outcome === "read-timeout") {
+        throw new AttemptError("read-timeout", `The peer stopped sending its response body for --read-timeout ${route.readTimeoutMs} ms`);
+      }
+      if (outcome === "upstream-error") throw new AttemptError("reset", "The peer broke off its response body");
+      if (outcome === "complete") conn.writeHead(clientResponseHead(res, toClient, whole.into, 0, f.bytes));
+    } else if (f.kind === "none" || f.kind === "length" && f.bytes === 0) {
+      conn.writeHead(clientResponseHead(res, toClient));
+      outcome = await ex.relay(conn, dechunk);
+    } else {
+      // nginx proxy_buffering on: the peer is read as fast as it sends, a
+      // slow client is served from memory and the spill file, and the peer
+      // connection is free once the body is in.
+      conn.writeHead(clientResponseHead(res, toClient));
+      spool = new ResponseSpool(conn, {
+        memoryBytes: c.responseBufferBytes,
+        maxFileBytes: c.maxTempFileBytes,
+        store: d.store,
+        openReader: d.openSpool,
+        requestId: rec.id,
+      });
+      spool.onFail = () => ex.cancel("upstream-error");
+      outcome = await ex.relay(spool, dechunk);
+      if (outcome === "complete") {
+        servedBy?.end();
+        servedBy = undefined;
+        gone.exchange = spool;
+        if (!(await spool.finish())) {
+          outcome = gone.aborted ? "client-gone" : "upstream-error";
+          if (spool.error) d.onBug(rec.id, spool.error);
+        }
+      }
     }
     gone.exchange = undefined;
     rec.sentBytes = ex.relayed;
@@ -221,11 +263,14 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
     else conn.abort();
   } catch (e) {
     rec.heldMs ||= rec.attempts.length ? Date.now() - bodyEndedAt : 0;
-    rec.status = failToProxy(d, conn, rec, e);
+    // A streamed body that failed (the client left, 408, 413) is why its try failed.
+    rec.status = failToProxy(d, conn, rec, stream?.error ?? e);
   } finally {
     gone.exchange = undefined;
     servedBy?.end();
     if (spooler) await spooler.abort();
+    if (spool) await spool.close();
+    if (stream) rec.bodyBytes = stream.size;
     d.inflight.end();
     d.onDone(rec);
   }

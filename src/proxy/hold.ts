@@ -112,6 +112,8 @@ export async function sendWithHold(
       hold ??= new HoldState(holdUntil);
       hold.last = e;
       if (Date.now() >= hold.deadline) throw e;
+      // buffer-request=off: the hold lasts until the first body byte is sent; what was sent is gone.
+      if (input.body.kind === "stream" && input.body.stream.started) throw e;
       if (e.kind === "refused" || e.kind === "connect-timeout") {
         hold.refusedSinceWait = withPeer(hold.refusedSinceWait, peer);
       } else if (e.kind === "reset") {

@@ -39,6 +39,10 @@ export interface Route {
   hides: Uint8Array[] | undefined;
   /** False with `websocket=off`: an upgrade is forwarded as a plain request. */
   websocket: boolean;
+  /** `--buffer-request` / `buffer-request=` (nginx `proxy_request_buffering`): false streams the body to the peer. */
+  bufferRequest: boolean;
+  /** `--buffer-response` / `buffer-response=` (nginx `proxy_buffering`): false reads the peer at the client's pace. */
+  bufferResponse: boolean;
 }
 
 /** The routes of one virtual host (or of every host): Hono's router over their paths. */
@@ -154,5 +158,7 @@ function resolve(c: Config, spec: RouteSpec | undefined, group: Group): Route {
     replaces: o.setHeaders?.map((h) => ascii(h.name.toLowerCase())),
     hides: o.hideHeaders?.map((n) => ascii(n)),
     websocket: o.websocket ?? true,
+    bufferRequest: o.bufferRequest ?? c.bufferRequest,
+    bufferResponse: o.bufferResponse ?? c.bufferResponse,
   };
 }

@@ -13,6 +13,7 @@
  */
 import { type ExchangeState, HEAD, SEND } from "./exchange-state.ts";
 import { replaySpool } from "./replay.ts";
+import type { BodyStream } from "./types.ts";
 
 // A head and body up to this many bytes go out as one write, one segment.
 const SMALL_BYTES = 16384;
@@ -25,7 +26,7 @@ const SMALL_BYTES = 16384;
 export function sendSmall(ex: ExchangeState): boolean {
   const b = ex.input.body;
   const head = ex.input.head;
-  if (b.kind === "file" || (b.kind === "bytes" && b.bytes.byteLength + head.byteLength > SMALL_BYTES)) return false;
+  if (b.kind === "file" || b.kind === "stream" || (b.kind === "bytes" && b.bytes.byteLength + head.byteLength > SMALL_BYTES)) return false;
   ex.wroteAny = true;
   if (b.kind === "none" || b.bytes.byteLength === 0) ex.conn.socket.write(head);
   else {
@@ -55,6 +56,7 @@ export async function sendLarge(ex: ExchangeState): Promise<void> {
   ex.deadline.set(ex.input.sendTimeoutMs);
   s.write(ex.input.head);
   if (b.kind === "bytes" && !(await write(ex, b.bytes))) return;
+  if (b.kind === "stream" && !(await sendStream(ex, b.stream))) return;
   if (b.kind === "file") {
     try {
       ex.spool = await ex.input.openSpool(b.path);
@@ -76,6 +78,39 @@ export async function sendLarge(ex: ExchangeState): Promise<void> {
   ex.sent = true;
   ex.phase = HEAD;
   ex.deadline.set(ex.input.readTimeoutMs);
+}
+
+const CRLF = new Uint8Array([13, 10]);
+const LAST_CHUNK = new Uint8Array([48, 13, 10, 13, 10]);
+
+/**
+ * Sends a body as the client sends it (`buffer-request=off`), in chunks of
+ * its own when the client's was chunked (RFC 9112 §7.1; extensions and
+ * trailers are not passed on). `--send-timeout` runs only while the peer
+ * holds bytes back: waiting for the client is `--client-body-timeout`'s.
+ * A client body that fails (it left, 408, 413) fails the exchange; the
+ * lifecycle answers with that error, not a 502.
+ * @returns false when the exchange ended meanwhile
+ */
+async function sendStream(ex: ExchangeState, body: BodyStream): Promise<boolean> {
+  for (;;) {
+    ex.deadline.clear();
+    let bytes: Uint8Array | null;
+    try {
+      bytes = await body.read();
+    } catch (e) {
+      if (ex.phase === SEND) ex.fail("reset", `The client's body ended early: ${(e as Error).message}`);
+      return false;
+    }
+    if (ex.phase !== SEND) return false;
+    ex.deadline.set(ex.input.sendTimeoutMs);
+    if (bytes === null) return !body.chunked || await write(ex, LAST_CHUNK);
+    if (body.chunked) {
+      ex.conn.socket.write(new TextEncoder().encode(`${bytes.byteLength.toString(16)}\r\n`));
+      ex.conn.socket.write(bytes);
+      if (!(await write(ex, CRLF))) return false;
+    } else if (!(await write(ex, bytes))) return false;
+  }
 }
 
 /** Writes and waits for the socket to drain when it is full. @returns false when the exchange ended meanwhile */

@@ -6,11 +6,30 @@
  */
 import type { ResponseHead } from "../http1/head.ts";
 
-/** A request body as it is sent to a peer: nothing, bytes in memory, or a spool file of a known size. */
+/**
+ * A request body as it is sent to a peer: nothing, bytes in memory, a spool
+ * file of a known size, or a stream of the client's bytes as they arrive
+ * (`buffer-request=off`, nginx `proxy_request_buffering off`).
+ */
 export type UpstreamBody =
   | { kind: "none" }
   | { kind: "bytes"; bytes: Uint8Array }
-  | { kind: "file"; path: string; size: number };
+  | { kind: "file"; path: string; size: number }
+  | { kind: "stream"; stream: BodyStream };
+
+/** A request body read from the client while it is sent (`buffer-request=off`): it can be sent once only. */
+export interface BodyStream {
+  /** Sent chunked (the client's body had no `Content-Length`); else with the client's length. */
+  readonly chunked: boolean;
+  /** Whether a body byte was taken by {@link read}: a failed attempt can no longer be replayed. */
+  readonly started: boolean;
+  /**
+   * The next body bytes, as the client sends them.
+   * @returns null once the body is complete
+   * @throws the error that ended the client's body (it left, 408, 413, 400)
+   */
+  read(): Promise<Uint8Array | null>;
+}
 
 /** Reads a spool file back (runtime/fs-types.ts `SpoolReader`). */
 export interface SpoolSource {
