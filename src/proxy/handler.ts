@@ -21,6 +21,7 @@ import { Forward } from "./forward.ts";
 import type { Peer } from "../upstream/peer.ts";
 import { requestFacts } from "./request-facts.ts";
 import { clientResponseHead } from "./response-head.ts";
+import { planCompression, relayCompressed } from "./compress-response.ts";
 import { tunnel } from "./tunnel.ts";
 import { failToProxy } from "./fail.ts";
 import { RequestRecord } from "./request-record.ts";
@@ -184,6 +185,8 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
     const f = ex.framing;
     const dechunk = f.kind === "chunked" && head.minor === 0;
     const keepAlive = head.minor === 1 && !conn.lastRequest && f.kind !== "close" && !dechunk;
+    // --compress: nothing per request when off.
+    const zip = c.compress && planCompression(c.compress, head, res, f);
     const toClient = {
       passChunked: f.kind === "chunked" && !dechunk,
       keepLength: f.kind !== "chunked",
@@ -191,10 +194,13 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
       upgrade: false,
       connection: ex.connection,
       hide: route.hides,
+      edit: zip ? zip.edit() : undefined,
     };
     // The exchange stays in gone.exchange from the attempt: a client that leaves cancels the relay.
     let outcome: RelayOutcome = "complete";
-    if (f.kind === "length" && f.bytes > 0 && f.bytes <= WHOLE_BODY_BYTES) {
+    let zipped: number | undefined;
+    if (zip && zip.coding) ({ outcome, sent: zipped } = await relayCompressed(zip, ex, conn, toClient, gone, route.readTimeoutMs));
+    else if (f.kind === "length" && f.bytes > 0 && f.bytes <= WHOLE_BODY_BYTES) {
       // A small body is read whole first (nginx proxy_buffering): head and
       // body leave in one write, and a peer that stalls or breaks before the
       // end still gets the client a 504 or 502 instead of a cut-off body.
@@ -214,7 +220,7 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
       outcome = await ex.relay(conn, dechunk);
     }
     gone.exchange = undefined;
-    rec.sentBytes = ex.relayed;
+    rec.sentBytes = zipped ?? ex.relayed;
     if (outcome === "complete") conn.finish(keepAlive);
     else if (outcome === "client-gone") rec.status = 499;
     // A body cut short must not look complete: the client sees the connection close.
