@@ -95,7 +95,8 @@ export function planCompression(
   if (!varyCovers) {
     if (vary) {
       // Merged into one line: the list the peer sent, then Accept-Encoding (RFC 9110 §12.5.5).
-      lines += `Vary: ${vary.map((i) => fieldValue(res, i)).filter((v) => v !== "").join(", ")}, Accept-Encoding\r\n`;
+      const names = vary.flatMap((i) => fieldValue(res, i).split(",")).map((v) => v.trim()).filter((v) => v !== "");
+      lines += `Vary: ${[...names, "Accept-Encoding"].join(", ")}\r\n`;
       drop.push(...vary);
     } else lines += "Vary: Accept-Encoding\r\n";
   }

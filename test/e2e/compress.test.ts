@@ -281,7 +281,7 @@ describe.each(TARGETS)("compression on %s", (target) => {
   test("bad --compress flags exit 2 naming the flag and the accepted form", async () => {
     const cases: [string[], RegExp][] = [
       [["--compress", "lz4"], /--compress "lz4": unknown coding "lz4"; expected off, or a list of gzip, br and zstd/],
-      [["--compress-min-length=-1"], /--compress-min-length "-1": expected a whole number of bytes/],
+      [["--compress-min-length", "-1"], /--compress-min-length "-1": expected a whole number of bytes/],
       [["--compress-types", "json"], /--compress-types "json": "json" is not a media type; expected a list of media types/],
       [["--compress-level", "gzip=12"], /--compress-level "gzip=12": expected a list of CODING=LEVEL with gzip 1-9/],
     ];
