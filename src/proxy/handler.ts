@@ -194,7 +194,7 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
       upgrade: false,
       connection: ex.connection,
       hide: route.hides,
-      edit: zip ? zip.edit() : undefined,
+      edit: zip && !zip.coding ? zip.edit() : undefined,
     };
     // The exchange stays in gone.exchange from the attempt: a client that leaves cancels the relay.
     let outcome: RelayOutcome = "complete";
