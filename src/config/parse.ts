@@ -26,7 +26,7 @@ export function parseCommandLine(argv: string[], defaultSpoolDir: string): Comma
   ) as ParseArgsConfig["options"];
   let values: Record<string, unknown>;
   try {
-    ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({ args: joinDashValues(argv), options, strict: true, allowPositionals: false }));
   } catch (e) {
     throw new ConfigError(`${(e as Error).message.split("\n")[0]}; see holdfast --help`);
   }
@@ -50,4 +50,22 @@ export function parseCommandLine(argv: string[], defaultSpoolDir: string): Comma
     throw new ConfigError(`Cannot use --${flag}${quoted}: ${issue.message}`);
   }
   return { kind: "serve", config: r.data };
+}
+
+const VALUED = new Set(FLAGS.filter((f) => f.type === "string").map((f) => `--${f.name}`));
+
+/**
+ * `--compress-min-length -1` as `--compress-min-length=-1`: parseArgs calls a
+ * value that starts with a dash ambiguous and says no more; holdfast has no
+ * short flags, so such a value is the flag's, and its check then names the
+ * accepted form.
+ */
+function joinDashValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1];
+    if (VALUED.has(argv[i]) && next !== undefined && /^-[^-]/.test(next)) out.push(`${argv[i]}=${argv[++i]}`);
+    else out.push(argv[i]);
+  }
+  return out;
 }

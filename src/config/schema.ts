@@ -3,6 +3,8 @@ import { parsePolicy, type PolicySpec } from "../upstream/policies/index.ts";
 import { parseHostPort } from "./address.ts";
 import { DURATION_FORM, parseDuration, parseSize, SIZE_FORM } from "./units.ts";
 import { parseRoute, routeKey } from "./route-flags.ts";
+import { parseCodings, parseLevels } from "../compress/flags.ts";
+import { DEFAULT_TYPES, TypeMatcher } from "../compress/media-types.ts";
 import { type HealthCheckSpec, parseHealthCheck, parseNextUpstream, parsePeerSpec, type PeerSpec, splitGroup } from "./upstream-flags.ts";
 
 const size = z.string().transform((s, ctx) => {
@@ -99,6 +101,25 @@ export const configSchema = z.object({
   "offline-page": z.string().optional(),
   "offline-status": status.optional(),
   "access-log": onOff,
+  compress: parsed(parseCodings),
+  // Optional: the default list is not a plain command-line token (parse.ts).
+  "compress-types": z.string().optional().transform((s, ctx) => {
+    try {
+      return new TypeMatcher(s === undefined ? DEFAULT_TYPES : s.split(","));
+    } catch (e) {
+      ctx.addIssue({ code: "custom", message: (e as Error).message });
+      return z.NEVER;
+    }
+  }),
+  "compress-min-length": size,
+  "compress-level": z.string().optional().transform((s, ctx) => {
+    try {
+      return parseLevels(s ?? "");
+    } catch (e) {
+      ctx.addIssue({ code: "custom", message: (e as Error).message });
+      return z.NEVER;
+    }
+  }),
 }).superRefine((f, ctx) => {
   const names = new Set(f.upstream.map((p) => p.group));
   const check = (flag: string, list: { group: string }[]) =>
@@ -145,6 +166,9 @@ export const configSchema = z.object({
   offlinePagePath: f["offline-page"],
   offlineStatus: f["offline-status"],
   accessLog: f["access-log"],
+  compress: f.compress.length
+    ? { codings: f.compress, levels: f["compress-level"], types: f["compress-types"], minLength: f["compress-min-length"] }
+    : undefined,
 }));
 
 /**

@@ -24,6 +24,7 @@ import { Forward } from "./forward.ts";
 import type { Peer } from "../upstream/peer.ts";
 import { requestFacts } from "./request-facts.ts";
 import { clientResponseHead } from "./response-head.ts";
+import { planCompression, relayCompressed } from "./compress-response.ts";
 import { tunnel } from "./tunnel.ts";
 import { failToProxy } from "./fail.ts";
 import { RequestRecord } from "./request-record.ts";
@@ -199,6 +200,8 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
     const dechunk = f.kind === "chunked" && head.minor === 0;
     // A streamed body the peer answered before its end: the rest is not read, the connection closes.
     const keepAlive = head.minor === 1 && !conn.lastRequest && f.kind !== "close" && !dechunk && (!stream || stream.complete);
+    // --compress: nothing per request when off.
+    const zip = c.compress && planCompression(c.compress, head, res, f);
     const toClient = {
       passChunked: f.kind === "chunked" && !dechunk,
       keepLength: f.kind !== "chunked",
@@ -206,11 +209,14 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
       upgrade: false,
       connection: ex.connection,
       hide: route.hides,
+      edit: zip && !zip.coding ? zip.edit() : undefined,
     };
     // The exchange stays in gone.exchange from the attempt: a client that leaves cancels the relay.
     let outcome: RelayOutcome = "complete";
     const small = f.kind === "length" && f.bytes > 0 && f.bytes <= WHOLE_BODY_BYTES;
-    if (small && ex.collect()) {
+    let zipped: number | undefined;
+    if (zip && zip.coding) ({ outcome, sent: zipped } = await relayCompressed(zip, ex, conn, toClient, gone, route.readTimeoutMs));
+    else if (small && ex.collect()) {
       // Usually a small body came with the head: head and body leave in one write, no promise, no wait.
       conn.writeHead(clientResponseHead(res, toClient, ex.bodyBuf, ex.bodyStart, ex.bodyEnd));
     } else if (!route.bufferResponse || asksUnbuffered(res)) {
@@ -256,7 +262,7 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
       }
     }
     gone.exchange = undefined;
-    rec.sentBytes = ex.relayed;
+    rec.sentBytes = zipped ?? ex.relayed;
     if (outcome === "complete") conn.finish(keepAlive);
     else if (outcome === "client-gone") rec.status = 499;
     // A body cut short must not look complete: the client sees the connection close.

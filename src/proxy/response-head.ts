@@ -17,6 +17,16 @@ export interface ClientFraming {
   connection?: ReadonlySet<string>;
   /** Lowercase names of fields not to pass on (a route's `hide-header`, nginx `proxy_hide_header`). */
   hide?: readonly Uint8Array[];
+  /** Fields changed by holdfast (compression: src/proxy/compress-response.ts). */
+  edit?: HeadEdit;
+}
+
+/** Changes to a response's fields beyond hop-by-hop ones. */
+export interface HeadEdit {
+  /** Indexes of the peer's fields not to copy. */
+  drop: readonly number[];
+  /** Field lines to add after the copied ones, each ending in CRLF. */
+  lines: Uint8Array;
 }
 
 // One writer for every head: finish() hands out an exact copy and resets it.
@@ -51,17 +61,19 @@ export function clientResponseHead(
   const fields = h.fields;
   const copy = COPIER.start(w, h);
   const hide = f.hide;
+  const drop = f.edit?.drop;
   for (let i = 0; i < h.count; i++) {
     const kind = isHopByHop(h.buf, fields[4 * i], fields[4 * i + 1], named, RESPONSE_TABLE);
     copy.line(
       i,
-      (kind === SET_BY_PROXY.keep && (hide === undefined || !hidden(h, i, hide))) ||
+      ((kind === SET_BY_PROXY.keep && (hide === undefined || !hidden(h, i, hide))) ||
         (kind === SET_BY_PROXY.transferEncoding && f.passChunked) ||
         (kind === SET_BY_PROXY.contentLength && f.keepLength) ||
-        (kind === SET_BY_PROXY.upgrade && f.upgrade),
+        (kind === SET_BY_PROXY.upgrade && f.upgrade)) && (drop === undefined || !drop.includes(i)),
     );
   }
   copy.end();
+  if (f.edit) w.bytes(f.edit.lines);
   if (f.upgrade) w.ascii("Connection: upgrade").crlf();
   else if (f.close) w.ascii("Connection: close").crlf();
   w.crlf();
