@@ -8,11 +8,9 @@ import type { ClientConnection, StartRequest } from "../engine/client-conn.ts";
 import { BodyFeed } from "../engine/body-feed.ts";
 import type { SpooledBody } from "../spool/spooler.ts";
 import { Spooler } from "../spool/spooler.ts";
-import { ResponseSpool } from "../spool/response-spool.ts";
-import { asksUnbuffered } from "./unbuffered.ts";
 import { RequestStream } from "./request-stream.ts";
 import type { SpoolStore } from "../spool/store.ts";
-import type { BodyTarget, RelayOutcome, SpoolSource, UpstreamBody } from "../transport/exchange.ts";
+import type { SpoolSource, UpstreamBody } from "../transport/exchange.ts";
 import type { PeerPool } from "../transport/pool.ts";
 import type { PeerAddress } from "../config/address.ts";
 import { sendWithHold } from "./hold.ts";
@@ -24,8 +22,8 @@ import { Forward } from "./forward.ts";
 import type { Peer } from "../upstream/peer.ts";
 import { requestFacts } from "./request-facts.ts";
 import { clientResponseHead } from "./response-head.ts";
-import { planCompression, relayCompressed } from "./compress-response.ts";
 import { tunnel } from "./tunnel.ts";
+import { relayResponse } from "./relay-response.ts";
 import { failToProxy } from "./fail.ts";
 import { RequestRecord } from "./request-record.ts";
 import { GoneSignal } from "./gone.ts";
@@ -49,25 +47,10 @@ export interface ProxyDeps {
   onBug(id: string, error: unknown): void;
 }
 
-/** Gathers a small response body after its head, in one buffer. */
-class Collector implements BodyTarget {
-  onDrain: (() => void) | undefined;
-  constructor(readonly into: Uint8Array, public at: number) {}
-  write(b: Uint8Array): boolean {
-    this.into.set(b, this.at);
-    this.at += b.byteLength;
-    return true;
-  }
-}
-
 // Shared by every request without a body: never changed.
 const NO_BODY: SpooledBody = Object.freeze({ size: 0 });
 const NOTHING_TO_SEND: UpstreamBody = Object.freeze({ kind: "none" });
 const EMPTY = new Uint8Array(0);
-
-// Responses up to this size with a Content-Length are read whole before the
-// head goes out (see the relay phase).
-const WHOLE_BODY_BYTES = 256 * 1024;
 
 /**
  * The request lifecycle, in order (Pingora's phases): check the head (400,
@@ -93,7 +76,6 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
   let bodyEndedAt = Date.now();
   // least-conn counts a peer's request until its response is relayed.
   let servedBy: Peer | undefined;
-  let spool: ResponseSpool | undefined;
   let stream: RequestStream | undefined;
   try {
     const facts = requestFacts(head);
@@ -196,75 +178,11 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
       rec.bodyBytes += totals.up;
       return;
     }
-    const f = ex.framing;
-    const dechunk = f.kind === "chunked" && head.minor === 0;
-    // A streamed body the peer answered before its end: the rest is not read, the connection closes.
-    const keepAlive = head.minor === 1 && !conn.lastRequest && f.kind !== "close" && !dechunk && (!stream || stream.complete);
-    // --compress: nothing per request when off.
-    const zip = c.compress && planCompression(c.compress, head, res, f);
-    const toClient = {
-      passChunked: f.kind === "chunked" && !dechunk,
-      keepLength: f.kind !== "chunked",
-      close: !keepAlive,
-      upgrade: false,
-      connection: ex.connection,
-      hide: route.hides,
-      edit: zip && !zip.coding ? zip.edit() : undefined,
-    };
-    // The exchange stays in gone.exchange from the attempt: a client that leaves cancels the relay.
-    let outcome: RelayOutcome = "complete";
-    const small = f.kind === "length" && f.bytes > 0 && f.bytes <= WHOLE_BODY_BYTES;
-    let zipped: number | undefined;
-    if (zip && zip.coding) ({ outcome, sent: zipped } = await relayCompressed(zip, ex, conn, toClient, gone, route.readTimeoutMs));
-    else if (small && ex.collect()) {
-      // Usually a small body came with the head: head and body leave in one write, no promise, no wait.
-      conn.writeHead(clientResponseHead(res, toClient, ex.bodyBuf, ex.bodyStart, ex.bodyEnd));
-    } else if (!route.bufferResponse || asksUnbuffered(res)) {
-      // nginx proxy_buffering off, or a stream (SSE): each peer read goes out at once, at the client's pace.
-      conn.writeHead(clientResponseHead(res, toClient));
-      outcome = await ex.relay(conn, dechunk);
-    } else if (small) {
-      // A small body is read whole first: head and body leave in one write,
-      // and a peer that stalls or breaks before the end still gets the
-      // client a 504 or 502 instead of a cut-off body.
-      const whole = new Collector(new Uint8Array(f.bytes), 0);
-      outcome = await ex.relay(whole, false);
-      if (outcome === "read-timeout") {
-        throw new AttemptError("read-timeout", `The peer stopped sending its response body for --read-timeout ${route.readTimeoutMs} ms`);
-      }
-      if (outcome === "upstream-error") throw new AttemptError("reset", "The peer broke off its response body");
-      if (outcome === "complete") conn.writeHead(clientResponseHead(res, toClient, whole.into, 0, f.bytes));
-    } else if (f.kind === "none" || f.kind === "length" && f.bytes === 0) {
-      conn.writeHead(clientResponseHead(res, toClient));
-      outcome = await ex.relay(conn, dechunk);
-    } else {
-      // nginx proxy_buffering on: the peer is read as fast as it sends, a
-      // slow client is served from memory and the spill file, and the peer
-      // connection is free once the body is in.
-      conn.writeHead(clientResponseHead(res, toClient));
-      spool = new ResponseSpool(conn, {
-        memoryBytes: c.responseBufferBytes,
-        maxFileBytes: c.maxTempFileBytes,
-        store: d.store,
-        openReader: d.openSpool,
-        requestId: rec.id,
-      });
-      spool.onFail = () => ex.cancel("upstream-error");
-      outcome = await ex.relay(spool, dechunk);
-      if (outcome === "complete") {
-        servedBy?.end();
-        servedBy = undefined;
-        gone.exchange = spool;
-        if (!(await spool.finish())) {
-          outcome = gone.aborted ? "client-gone" : "upstream-error";
-          if (spool.error) d.onBug(rec.id, spool.error);
-        }
-      }
-    }
-    gone.exchange = undefined;
-    rec.sentBytes = zipped ?? ex.relayed;
-    if (outcome === "complete") conn.finish(keepAlive);
-    else if (outcome === "client-gone") rec.status = 499;
+    const r = await relayResponse(d, conn, route, head, ex, gone, rec, stream, sent.peer);
+    if (r.peerEnded) servedBy = undefined;
+    rec.sentBytes = r.sent;
+    if (r.outcome === "complete") conn.finish(r.keepAlive);
+    else if (r.outcome === "client-gone") rec.status = 499;
     // A body cut short must not look complete: the client sees the connection close.
     else conn.abort();
   } catch (e) {
@@ -275,7 +193,6 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
     gone.exchange = undefined;
     servedBy?.end();
     if (spooler) await spooler.abort();
-    if (spool) await spool.close();
     if (stream) rec.bodyBytes = stream.size;
     d.inflight.end();
     d.onDone(rec);
