@@ -14,7 +14,7 @@ const serve = (argv: string[]) => {
 describe("parseCommandLine()", () => {
   test("applies the documented defaults", () => {
     const c = serve(["--upstream", "127.0.0.1:3000"]);
-    expect(c.listen).toEqual({ host: "0.0.0.0", port: 8080 });
+    expect(c.listeners).toEqual([{ host: "0.0.0.0", port: 8080, tls: false }]);
     expect(c.spoolDirs).toEqual(["/spool-default"]);
     expect(c.spoolReserveBytes).toBe(64 * 1024 * 1024);
     expect(c.bodyBufferBytes).toBe(128 * 1024);
