@@ -325,7 +325,11 @@ export const bunSockets: SocketRuntime = {
 
 const tlsFailure = (name: string, why: string) => `TLS handshake with "${name}" failed: ${why}`;
 
-/** Bun's TLS options for a peer: SNI and the name checked are `serverName` (Bun sends an IP as SNI when given one). */
+/**
+ * Bun's TLS options for a peer: SNI and the name checked are `serverName`.
+ * Left out, Bun sends the connect address as SNI, an IP included; `""` sends
+ * none and still checks the certificate against the address.
+ */
 function bunClientTls(t: ClientTls): Bun.TLSOptions {
-  return { serverName: isIpAddress(t.serverName) ? undefined : t.serverName, ca: trustOf(t), rejectUnauthorized: t.verify };
+  return { serverName: isIpAddress(t.serverName) ? "" : t.serverName, ca: trustOf(t), rejectUnauthorized: t.verify };
 }

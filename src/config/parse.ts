@@ -50,7 +50,8 @@ export function parseCommandLine(argv: string[], defaultSpoolDir: string): Comma
     const flag = String(issue.path[0] ?? "");
     const given = values[flag];
     const shown = Array.isArray(given) ? given[Number(issue.path[1] ?? 0)] : given;
-    const quoted = shown === undefined ? "" : ` "${shown}"`;
+    // A boolean flag has no value to quote.
+    const quoted = shown === undefined || typeof shown === "boolean" ? "" : ` "${shown}"`;
     throw new ConfigError(`Cannot use --${flag}${quoted}: ${issue.message}`);
   }
   return { kind: "serve", config: r.data };
