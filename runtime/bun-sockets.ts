@@ -11,6 +11,9 @@ import { describeAddress, toConnectError } from "./connect-error.ts";
 import type { Listener, ListenOptions, ReceiveResult, Socket, SocketAddress, SocketEvents, SocketRuntime } from "./socket-types.ts";
 import { libc } from "./bun-libc.ts";
 import { canReceive, receive } from "./bun-receiver.ts";
+import { listenTls } from "./tls-listen.ts";
+import { isIpAddress, trustOf } from "./tls-trust.ts";
+import type { ClientTls } from "./tls-types.ts";
 
 /** User-space bytes queued above which `write` returns false. */
 const HIGH_WATER_BYTES = 64 * 1024;
@@ -36,7 +39,6 @@ class BunSocket implements Socket {
   #closed = false;
   #depth = 0; // > 0 while inside one of our methods: Bun may call back synchronously there
   #linger?: ReturnType<typeof setTimeout>;
-  #receiving = false; // the receiver thread reads this socket
 
   constructor(raw: Raw) {
     this.#raw = raw;
@@ -79,29 +81,18 @@ class BunSocket implements Socket {
     return false;
   }
 
-  sendFile(fd: number, offset: number, length: number): number {
-    // Bytes still queued here must reach the kernel first; so must a FIN asked for.
-    if (!libc || this.#queue.length > 0 || this.#closing || this.#closed || this.#finAfterFlush) return 0;
-    const sent = libc.sendFile(this.#fd, fd, offset, length);
-    return sent > 0 ? sent : 0;
-  }
-
-  receiveToFile(fd: number, length: number, idleMs: number): Promise<ReceiveResult> {
-    if (!canReceive || this.closed) return Promise.resolve({ received: 0, error: "unavailable" });
-    this.#receiving = true;
-    return receive(this.#fd, fd, length, idleMs).finally(() => (this.#receiving = false));
-  }
-
-  // bun-types does not list the socket's `fd`, which Bun 1.4 has.
-  get #fd(): number {
+  /** The socket's descriptor (bun-types does not list the socket's `fd`, which Bun 1.4 has). */
+  protected get rawFd(): number {
     return (this.#raw as unknown as { fd: number }).fd;
   }
 
-  // The receiver thread holds its own descriptor of this socket: on a close
-  // from this side it must see end-of-file at once, not wait for the client.
-  #stopReceiving(): void {
-    if (this.#receiving) libc!.shutdownRead(this.#fd);
+  /** Whether bytes may go to the kernel past this class's queue now: nothing queued, no FIN asked for, open. */
+  protected get sendable(): boolean {
+    return this.#queue.length === 0 && !this.#closing && !this.#closed && !this.#finAfterFlush;
   }
+
+  /** Called as this side begins to close (end, destroy), before anything else. */
+  protected beforeClose(): void {}
 
   shutdown(): void {
     if (this.#closing || this.#closed || this.#finAfterFlush) return;
@@ -111,7 +102,7 @@ class BunSocket implements Socket {
 
   end(): void {
     if (this.#closing || this.#closed) return;
-    this.#stopReceiving();
+    this.beforeClose();
     this.#closing = true;
     this.#finAfterFlush = true;
     this.#guard(() => {
@@ -124,7 +115,7 @@ class BunSocket implements Socket {
 
   destroy(): void {
     if (this.#destroyed || this.#closed) return;
-    this.#stopReceiving();
+    this.beforeClose();
     this.#closing = this.#destroyed = true;
     this.#queue = [];
     this.#queuedBytes = 0;
@@ -215,9 +206,18 @@ class BunSocket implements Socket {
     });
   }
 
-  /** Bun callbacks shared by every socket; `open` differs between listen and connect. */
-  static handler(open: (raw: Raw) => void): Bun.SocketHandler<BunSocket | undefined> {
+  /**
+   * Bun callbacks shared by every socket; `open` differs between listen and
+   * connect, `handshake` is a TLS connect's (with it, Bun calls `open` before
+   * the handshake).
+   */
+  static handler(
+    open: (raw: Raw) => void,
+    handshake?: (raw: Raw, ok: boolean, error: Error | null) => void,
+  ): Bun.SocketHandler<BunSocket | undefined> {
     return {
+      // Present only for TLS: with a handshake callback Bun changes when `open` comes.
+      ...(handshake ? { handshake } : {}),
       // Plain Uint8Arrays, each its own (Bun copies every read): a Buffer's slice() would not copy.
       binaryType: "uint8array",
       open,
@@ -231,14 +231,46 @@ class BunSocket implements Socket {
 }
 
 /**
+ * A plain TCP or unix socket, which also moves file bytes in the kernel:
+ * sendfile(2) out of a spool file, and the receiver thread into one. A TLS
+ * socket is a {@link BunSocket} without them: they would skip the encryption.
+ */
+class BunTcpSocket extends BunSocket {
+  #receiving = false; // the receiver thread reads this socket
+
+  sendFile(fd: number, offset: number, length: number): number {
+    // Bytes still queued here must reach the kernel first; so must a FIN asked for.
+    if (!libc || !this.sendable) return 0;
+    const sent = libc.sendFile(this.rawFd, fd, offset, length);
+    return sent > 0 ? sent : 0;
+  }
+
+  receiveToFile(fd: number, length: number, idleMs: number): Promise<ReceiveResult> {
+    if (!canReceive || this.closed) return Promise.resolve({ received: 0, error: "unavailable" });
+    this.#receiving = true;
+    return receive(this.rawFd, fd, length, idleMs).finally(() => (this.#receiving = false));
+  }
+
+  // The receiver thread holds its own descriptor of this socket: on a close
+  // from this side it must see end-of-file at once, not wait for the client.
+  protected override beforeClose(): void {
+    if (this.#receiving) libc!.shutdownRead(this.rawFd);
+  }
+}
+
+/**
  * Byte sockets on Bun: TCP (IPv4, IPv6) and unix, half-close, 64 KiB
  * user-space high-water mark, TCP_NODELAY. `reusePort` is Bun's SO_REUSEPORT
  * (Linux). `connect` rejects with {@link ConnectError}; a connect that
- * completes after its timeout is closed at once.
+ * completes after its timeout is closed at once. TLS listeners are
+ * `node:tls` ones (tls-listen.ts: `Bun.listen` has no SNI and cannot change
+ * its certificate); TLS connections to peers are Bun's own (`Bun.connect`
+ * with `tls`), {@link BunSocket}s without the kernel file paths.
  */
 export const bunSockets: SocketRuntime = {
   listen(addr: SocketAddress, onAccept: (socket: Socket) => void, opts?: ListenOptions): Promise<Listener> {
-    const socket = BunSocket.handler((raw) => onAccept(new BunSocket(raw)));
+    if (opts?.tls) return listenTls(addr, onAccept, opts.tls, opts.reusePort);
+    const socket = BunSocket.handler((raw) => onAccept(new BunTcpSocket(raw)));
     // bun-types lists reusePort for Bun.connect only, but Bun.listen honours it too (SO_REUSEPORT).
     const where = "path" in addr ? { unix: addr.path } : { hostname: addr.host, port: addr.port, reusePort: opts?.reusePort };
     // The executor turns Bun.listen's throw (EADDRINUSE, EACCES) into a rejection.
@@ -248,17 +280,37 @@ export const bunSockets: SocketRuntime = {
     });
   },
 
-  async connect(addr: SocketAddress, timeoutMs: number): Promise<Socket> {
+  async connect(addr: SocketAddress, timeoutMs: number, tls?: ClientTls): Promise<Socket> {
     const name = describeAddress(addr);
-    const socket = BunSocket.handler((raw) => void new BunSocket(raw));
+    // With TLS the socket is ready once the handshake verified the peer: `open` comes before it.
+    const handshake = tls ? Promise.withResolvers<void>() : undefined;
+    const socket = tls
+      ? BunSocket.handler((raw) => {
+        const s = new BunSocket(raw);
+        s.events = { ...NO_EVENTS, close: (e) => handshake!.reject(new ConnectError("tls", tlsFailure(name, e?.message ?? "closed"))) };
+      }, (raw, ok, error) => {
+        // Bun reports an unverified peer as not ok even when told not to reject it (verify off).
+        if (ok || !tls.verify) return handshake!.resolve();
+        handshake!.reject(new ConnectError("tls", tlsFailure(name, error?.message ?? "not authorized")));
+        raw.data?.destroy();
+      })
+      : BunSocket.handler((raw) => void new BunTcpSocket(raw));
     const where = "path" in addr ? { unix: addr.path } : { hostname: addr.host, port: addr.port };
-    const pending = Bun.connect({ ...where, allowHalfOpen: true, socket } as Bun.TCPSocketConnectOptions<BunSocket | undefined>);
+    const pending = Bun.connect(
+      { ...where, allowHalfOpen: true, socket, ...(tls ? { tls: bunClientTls(tls) } : {}) } as Bun.TCPSocketConnectOptions<
+        BunSocket | undefined
+      >,
+    );
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new ConnectError("timeout", `Cannot connect to "${name}" within ${timeoutMs} ms`)), timeoutMs);
     });
     try {
       const raw = await Promise.race([pending, timeout]);
+      if (handshake) {
+        await Promise.race([handshake.promise, timeout]);
+        raw.data!.events = NO_EVENTS;
+      }
       return raw.data!;
     } catch (err) {
       if (!(err instanceof ConnectError)) throw toConnectError(err, name);
@@ -270,3 +322,14 @@ export const bunSockets: SocketRuntime = {
     }
   },
 };
+
+const tlsFailure = (name: string, why: string) => `TLS handshake with "${name}" failed: ${why}`;
+
+/**
+ * Bun's TLS options for a peer: SNI and the name checked are `serverName`.
+ * Left out, Bun sends the connect address as SNI, an IP included; `""` sends
+ * none and still checks the certificate against the address.
+ */
+function bunClientTls(t: ClientTls): Bun.TLSOptions {
+  return { serverName: isIpAddress(t.serverName) ? "" : t.serverName, ca: trustOf(t), rejectUnauthorized: t.verify };
+}

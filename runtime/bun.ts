@@ -1,5 +1,6 @@
 /// <reference types="bun-types" />
 import { bunSockets } from "./bun-sockets.ts";
+import { nodeCertificates } from "./tls-certificates.ts";
 import { nodeFiles } from "./files.ts";
 import { canConnect, processAlive, spawnChild } from "./node-common.ts";
 import type { Runtime, ServeOptions, Server } from "./types.ts";
@@ -44,12 +45,16 @@ export const bunRuntime: Runtime = {
   serve,
   canConnect,
   sockets: bunSockets,
+  certificates: nodeCertificates,
   files: nodeFiles,
   openSpool: nodeFiles.openSpool,
   freeBytes: nodeFiles.freeBytes,
   onShutdownSignal(fn) {
     process.on("SIGINT", () => fn("SIGINT"));
     process.on("SIGTERM", () => fn("SIGTERM"));
+  },
+  onReloadSignal(fn) {
+    process.on("SIGHUP", fn);
   },
   spawn: spawnChild,
   exit: (code) => process.exit(code),

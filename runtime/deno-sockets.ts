@@ -28,109 +28,11 @@
 import net from "node:net";
 import { ConnectError } from "./socket-types.ts";
 import { describeAddress, toConnectError } from "./connect-error.ts";
-import type { Listener, ListenOptions, Socket, SocketAddress, SocketEvents, SocketRuntime } from "./socket-types.ts";
-
-/** User-space bytes queued above which `write` returns false. */
-const HIGH_WATER_BYTES = 64 * 1024;
-/** After `end()` sent our FIN, how long the peer may take to send its own (nginx `lingering_timeout`). */
-const LINGER_MS = 5_000;
-const NO_EVENTS: SocketEvents = { data() {}, end() {}, drain() {}, close() {} };
-
-class NodeSocket implements Socket {
-  events: SocketEvents = NO_EVENTS;
-  readonly remoteAddress: string;
-  readonly remotePort: number;
-  #sock: net.Socket;
-  #wantDrain = false;
-  #shut = false; // shutdown() or end() called node's end(): no more writes
-  #closing = false; // end() or destroy() began: the holder hears only `close` from now on
-  #destroyed = false;
-  #closed = false;
-  #error?: Error;
-  #linger?: ReturnType<typeof setTimeout>;
-
-  constructor(sock: net.Socket) {
-    this.#sock = sock;
-    // Read now: node:net forgets them after close; a unix socket has neither.
-    this.remoteAddress = sock.remoteAddress ?? "";
-    this.remotePort = sock.remotePort ?? 0;
-    if (this.remoteAddress) sock.setNoDelay(true);
-    sock.on("data", (b: Uint8Array) => {
-      // A plain Uint8Array over the Buffer's own memory: a Buffer's slice() would not copy.
-      if (!this.#closing) this.events.data(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
-    });
-    sock.on("end", () => {
-      if (!this.#closing) this.events.end();
-    });
-    sock.on("drain", () => {
-      if (!this.#wantDrain || this.#closing) return;
-      this.#wantDrain = false;
-      this.events.drain();
-    });
-    sock.on("finish", () => {
-      if (this.#closing) this.#startLinger();
-    });
-    sock.on("error", (err: Error) => (this.#error ??= err));
-    sock.on("close", () => {
-      if (this.#closed) return;
-      this.#closed = true;
-      clearTimeout(this.#linger);
-      this.events.close(this.#destroyed ? undefined : this.#error);
-    });
-  }
-
-  get bufferedBytes(): number {
-    return this.#sock.writableLength;
-  }
-
-  get closed(): boolean {
-    return this.#closing || this.#closed;
-  }
-
-  write(bytes: Uint8Array): boolean {
-    if (this.#shut || this.#closing || this.#closed || this.#sock.destroyed) return false;
-    // node:net's own high-water mark (16 KiB) is lower, so its `drain` comes whenever ours is due.
-    this.#sock.write(bytes);
-    if (this.#sock.writableLength <= HIGH_WATER_BYTES) return true;
-    this.#wantDrain = true;
-    return false;
-  }
-
-  shutdown(): void {
-    if (this.#shut || this.#closing || this.#closed) return;
-    this.#shut = true;
-    this.#sock.end(); // with allowHalfOpen: FIN after the queue, reading goes on
-  }
-
-  end(): void {
-    if (this.#closing || this.#closed) return;
-    this.#closing = true;
-    // Reading goes on, discarded, so that the peer's FIN closes the socket (node:net's autoDestroy once
-    // both sides ended), not unread bytes turned into a RST that could cut the response short.
-    this.#sock.resume();
-    if (!this.#shut) this.#sock.end();
-    else if (this.#sock.writableFinished) this.#startLinger();
-    this.#shut = true;
-  }
-
-  destroy(): void {
-    if (this.#destroyed || this.#closed) return;
-    this.#closing = this.#destroyed = true;
-    this.#sock.destroy();
-  }
-
-  pause(): void {
-    if (!this.closed) this.#sock.pause();
-  }
-
-  resume(): void {
-    if (!this.closed) this.#sock.resume();
-  }
-
-  #startLinger(): void {
-    this.#linger ??= setTimeout(() => this.#sock.destroy(), LINGER_MS);
-  }
-}
+import type { Listener, ListenOptions, Socket, SocketAddress, SocketRuntime } from "./socket-types.ts";
+import { NodeSocket } from "./node-socket.ts";
+import { listenTls } from "./tls-listen.ts";
+import { connectTls } from "./tls-connect.ts";
+import type { ClientTls } from "./tls-types.ts";
 
 /**
  * Byte sockets on Deno (`node:net`): TCP (IPv4, IPv6) and unix, half-close,
@@ -140,6 +42,7 @@ class NodeSocket implements Socket {
  */
 export const denoSockets: SocketRuntime = {
   listen(addr: SocketAddress, onAccept: (socket: Socket) => void, opts?: ListenOptions): Promise<Listener> {
+    if (opts?.tls) return listenTls(addr, onAccept, opts.tls, opts.reusePort, { holdOnPause: true });
     return new Promise((resolve, reject) => {
       const server = net.createServer({ allowHalfOpen: true }, (sock) => onAccept(new NodeSocket(sock)));
       server.once("error", reject);
@@ -154,7 +57,8 @@ export const denoSockets: SocketRuntime = {
     });
   },
 
-  connect(addr: SocketAddress, timeoutMs: number): Promise<Socket> {
+  connect(addr: SocketAddress, timeoutMs: number, tls?: ClientTls): Promise<Socket> {
+    if (tls) return connectTls(addr, timeoutMs, tls);
     const where = describeAddress(addr);
     return new Promise((resolve, reject) => {
       const target = "path" in addr ? { path: addr.path } : { host: addr.host, port: addr.port };

@@ -1,4 +1,5 @@
 import { denoSockets } from "./deno-sockets.ts";
+import { nodeCertificates } from "./tls-certificates.ts";
 import process from "node:process";
 import { nodeFiles } from "./files.ts";
 import { canConnect, processAlive, spawnChild } from "./node-common.ts";
@@ -48,12 +49,16 @@ export const denoRuntime: Runtime = {
   serve,
   canConnect,
   sockets: denoSockets,
+  certificates: nodeCertificates,
   files: nodeFiles,
   openSpool: nodeFiles.openSpool,
   freeBytes: nodeFiles.freeBytes,
   onShutdownSignal(fn) {
     D.addSignalListener("SIGINT", () => fn("SIGINT"));
     D.addSignalListener("SIGTERM", () => fn("SIGTERM"));
+  },
+  onReloadSignal(fn) {
+    D.addSignalListener("SIGHUP", fn);
   },
   spawn: spawnChild,
   exit: (code) => D.exit(code) as never,

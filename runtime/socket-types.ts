@@ -1,7 +1,8 @@
 /**
  * Byte sockets: the part of {@link Runtime} that holdfast's own HTTP/1.1
  * engine runs on. TCP and unix sockets, on Bun (`Bun.listen`/`Bun.connect`)
- * and on Deno, with the same semantics on both.
+ * and on Deno, with the same semantics on both; TLS on either side of the
+ * proxy (tls-types.ts).
  *
  * @module
  */
@@ -65,6 +66,7 @@ export interface Socket {
    * @param idleMs longest wait for the next byte, in ms
    */
   receiveToFile?(fd: number, length: number, idleMs: number): Promise<ReceiveResult>;
+  // Both are absent on a TLS socket: they move raw bytes past the encryption.
   /** Bytes queued in user space and not yet taken by the kernel. */
   readonly bufferedBytes: number;
   /** Half-close: sends a FIN once queued bytes are flushed; reading goes on. */
@@ -98,6 +100,9 @@ export interface ReceiveResult {
   message?: string;
 }
 
+export type { CertificateFacts, CertificateTools, ClientTls, KeyPair, ServerCertificates, ServerTls } from "./tls-types.ts";
+import type { ClientTls, ServerCertificates, ServerTls } from "./tls-types.ts";
+
 /** Where to listen or connect: a TCP host and port, or a unix socket path. */
 export type SocketAddress = { host: string; port: number } | { path: string };
 
@@ -107,12 +112,19 @@ export interface Listener {
   readonly port: number;
   /** Stops accepting; connections already accepted go on. */
   close(): void;
+  /**
+   * Serves `certificates` to connections accepted from now on; those already
+   * accepted keep theirs (a SIGHUP's reload). Present on TLS listeners only.
+   */
+  setCertificates?(certificates: ServerCertificates): void;
 }
 
 /** Options for {@link SocketRuntime.listen}. */
 export interface ListenOptions {
   /** SO_REUSEPORT, so several processes can share the port (a later `--workers`). */
   reusePort?: boolean;
+  /** Terminates TLS on every accepted connection: `onAccept` gets the socket once its handshake is done. */
+  tls?: ServerTls;
 }
 
 /** Why a connect failed. `refused`: nothing reached the peer; `timeout`: no connection within the time given. */
@@ -120,9 +132,11 @@ export class ConnectError extends Error {
   override name = "ConnectError";
   /**
    * @param kind `refused` (ECONNREFUSED, ENOENT for a unix path, unreachable,
-   *   unresolvable) or `timeout`
+   *   unresolvable), `timeout`, or `tls`: the TCP connection was made but the
+   *   TLS handshake failed (an untrusted or mismatching certificate, a peer
+   *   that does not speak TLS); nothing of a request was sent in any case
    */
-  constructor(readonly kind: "refused" | "timeout", message: string) {
+  constructor(readonly kind: "refused" | "timeout" | "tls", message: string) {
     super(message);
   }
 }
@@ -136,9 +150,10 @@ export interface SocketRuntime {
    */
   listen(addr: SocketAddress, onAccept: (socket: Socket) => void, opts?: ListenOptions): Promise<Listener>;
   /**
-   * Connects to `addr` with TCP_NODELAY set, within `timeoutMs` ms.
+   * Connects to `addr` with TCP_NODELAY set, within `timeoutMs` ms (the TLS
+   * handshake included when `tls` is given: the socket comes back ready).
    * `events` starts as no-ops: set it before the next turn of the event loop.
-   * @throws {ConnectError} refused or timeout
+   * @throws {ConnectError} refused, timeout, or tls (the handshake failed)
    */
-  connect(addr: SocketAddress, timeoutMs: number): Promise<Socket>;
+  connect(addr: SocketAddress, timeoutMs: number, tls?: ClientTls): Promise<Socket>;
 }

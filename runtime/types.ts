@@ -10,6 +10,7 @@
  */
 import type { Files, SpoolWriter } from "./fs-types.ts";
 import type { SocketRuntime } from "./socket-types.ts";
+import type { CertificateTools } from "./tls-types.ts";
 
 // SpoolWriter lived here first; src/ imports it from the runtime's index.
 export type { Files, FileWriter, SpoolReader, SpoolWriter } from "./fs-types.ts";
@@ -95,8 +96,10 @@ export interface Runtime {
   canConnect(to: { host: string; port: number; socketPath?: string }, timeoutMs: number): Promise<boolean>;
   /** The file system. */
   readonly files: Files;
-  /** TCP and unix sockets: what holdfast's HTTP/1.1 engine runs on. */
+  /** TCP and unix sockets, TLS on either side: what holdfast's HTTP/1.1 engine runs on. */
   readonly sockets: SocketRuntime;
+  /** Checks PEM certificates and keys before a listener serves them (`--tls-cert`, `--upstream-ca`). */
+  readonly certificates: CertificateTools;
   /**
    * Creates (exclusively) and opens a spool file for appending. Throws on ENOSPC, EACCES.
    * @deprecated use `files.openSpool`
@@ -109,6 +112,11 @@ export interface Runtime {
   freeBytes(dir: string): number;
   /** Calls `fn` on SIGINT and SIGTERM. */
   onShutdownSignal(fn: (signal: string) => void): void;
+  /**
+   * Calls `fn` on SIGHUP (nginx's reload signal), which then no longer ends
+   * the process as it does by default.
+   */
+  onReloadSignal(fn: () => void): void;
   /** Starts a child process with inherited stdio unless `quiet`. */
   spawn(argv: string[], opts?: { env?: Record<string, string>; quiet?: boolean }): Child;
   /** Ends the process. */

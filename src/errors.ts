@@ -29,7 +29,8 @@ export type AttemptErrorKind =
   | "connect-timeout"
   | "send-timeout"
   | "read-timeout"
-  | "invalid-response";
+  | "invalid-response"
+  | "tls";
 
 /**
  * Why an attempt to a peer failed. `retrySafe` is true when no response byte
@@ -43,7 +44,9 @@ export class AttemptError extends Error {
    *   connection within --connect-timeout; `send-timeout`: the peer took no
    *   request bytes for --send-timeout; `read-timeout`: no response byte for
    *   --read-timeout (504); `invalid-response`: a malformed or oversized
-   *   response head (502, nginx "upstream sent invalid header")
+   *   response head (502, nginx "upstream sent invalid header"); `tls`: the
+   *   TLS handshake with an https peer failed, nothing sent (502, nginx
+   *   "SSL_do_handshake() failed", "upstream SSL certificate verify error")
    */
   constructor(readonly kind: AttemptErrorKind, message: string) {
     super(message);

@@ -44,11 +44,16 @@ async function serveFromFlags(argv: string[]) {
     return rt.exit(1);
   }
   const c = cmd.config;
+  const where = c.listeners.map((l, i) => `${l.host}:${proxy.ports[i]}${l.tls ? " (tls)" : ""}`).join(", ");
   print(
-    `holdfast ${VERSION} listening on ${c.listen.host}:${proxy.port}, upstreams ${
-      c.groups.map((g) => `${g.name}=${g.peers.map((p) => p.address.key).join(",")}`).join(" ")
+    `holdfast ${VERSION} listening on ${where}, upstreams ${
+      c.groups.map((g) => `${g.name}=${g.peers.map((p) => p.address.tls ? p.address.origin : p.address.key).join(",")}`).join(" ")
     }, spool ${c.spoolDirs.join(" ")} (${rt.name} ${rt.version})`,
   );
+  // SIGHUP re-reads the TLS files (nginx's reload, for certificates only); without TLS it changes nothing and ends nothing.
+  rt.onReloadSignal(() => {
+    for (const line of proxy.reload()) print(`holdfast: ${line}`);
+  });
   let stopping = false;
   rt.onShutdownSignal(async (signal) => {
     if (stopping) return;

@@ -1,13 +1,16 @@
 import type { Runtime } from "../runtime/index.ts";
-import type { Listener, Socket } from "../runtime/socket-types.ts";
+import type { ClientTls, Listener, ListenOptions, Socket } from "../runtime/socket-types.ts";
 import { formatAccessLine } from "./access-log.ts";
 import type { PeerAddress } from "./config/address.ts";
 import type { Config } from "./config/schema.ts";
-import { ClientConnection, type ClientLimits } from "./engine/client-conn.ts";
+import type { ListenSpec } from "./config/tls-flags.ts";
+import { ClientConnection, type ClientLimits, type StartRequest } from "./engine/client-conn.ts";
 import { Inflight } from "./inflight.ts";
 import { RouteTable } from "./proxy/routes.ts";
-import { createProxyHandler } from "./proxy/handler.ts";
+import { createProxyHandler, type ProxyDeps } from "./proxy/handler.ts";
 import { SpoolStore } from "./spool/store.ts";
+import { loadCaBundle, loadCertificates } from "./tls/load.ts";
+import { redirectToHttps } from "./tls/redirect.ts";
 import { PeerPool } from "./transport/pool.ts";
 import { Group } from "./upstream/group.ts";
 import { HealthChecker } from "./upstream/health.ts";
@@ -20,49 +23,76 @@ const PEER_IDLE_TIMEOUT_MS = 60_000;
 
 /** A running proxy. */
 export interface RunningProxy {
+  /** The bound port of each `--listen`, in the order given. */
+  ports: number[];
+  /** The first `--listen`'s port. */
   port: number;
   /**
-   * Graceful stop: closes the listener and idle client connections, lets
+   * Graceful stop: closes the listeners and idle client connections, lets
    * in-flight requests finish for up to `--shutdown-timeout` ms, then removes
    * every spool file left.
    * @returns whether every in-flight request finished in time
    */
   shutdown(): Promise<boolean>;
+  /**
+   * Re-reads `--tls-cert`, `--tls-key` and `--upstream-ca` (SIGHUP): the TLS
+   * listeners serve the new certificates to connections accepted from now on
+   * and new peer connections trust the new CAs; open connections and held
+   * requests go on. When a file cannot be read or used, everything stays as
+   * it was.
+   * @returns log lines: what was loaded, or why nothing was
+   */
+  reload(): string[];
 }
 
 /**
  * Starts holdfast with a validated config: removes stale spool files, loads
- * the offline page, binds the listener, and serves each client connection
- * with holdfast's own HTTP/1.1 engine.
- * @throws when a spool directory cannot be created, the offline page cannot
- *   be read, or the address cannot be bound
+ * the offline page and the TLS files, binds the listeners, and serves each
+ * client connection with holdfast's own HTTP/1.1 engine.
+ * @throws when a spool directory cannot be created, the offline page or a TLS
+ *   file cannot be read or used, or an address cannot be bound
  */
 export async function startProxy(rt: Runtime, config: Config, log: (line: string) => void): Promise<RunningProxy> {
   const store = new SpoolStore(rt, config.spoolDirs, config.spoolReserveBytes);
   for (const p of store.removeStale()) log(`holdfast: removed stale spool file ${p}`);
   const offlinePage = config.offlinePagePath ? rt.files.readFile(config.offlinePagePath) : undefined;
+  const loaded = config.certFiles.length > 0 ? loadCertificates(rt, config.certFiles) : undefined;
+  for (const line of loaded?.lines ?? []) log(`holdfast: ${line}`);
+  const upstreamCa = config.upstreamCaPath ? loadCaBundle(rt, config.upstreamCaPath) : undefined;
   const inflight = new Inflight();
   const groups = config.groups.map((g) => new Group(g));
   // The default route uses group "default", else the first group given.
   const group = groups.find((g) => g.name === "default") ?? groups[0];
+  // One per https peer, shared by its pool and its health checks; a reload changes `ca` in place.
+  const peerTls = new Map<string, ClientTls>();
+  const tlsOf = (peer: PeerAddress): ClientTls | undefined => {
+    if (!peer.tls) return undefined;
+    const key = `${peer.key} ${peer.tls.name} ${peer.tls.verify}`;
+    let t = peerTls.get(key);
+    if (!t) peerTls.set(key, t = { serverName: peer.tls.name, ca: upstreamCa, verify: peer.tls.verify });
+    return t;
+  };
   const pools = new Map<string, PeerPool>();
   const poolFor = (peer: PeerAddress): PeerPool => {
-    let p = pools.get(peer.key);
+    // An https peer has a pool of its own, even at an address a plain peer also names.
+    const key = peer.tls ? `${peer.origin} ${peer.tls.name} ${peer.tls.verify}` : peer.key;
+    let p = pools.get(key);
     if (!p) {
       const addr = peer.socketPath ? { path: peer.socketPath } : { host: peer.host, port: peer.port };
       p = new PeerPool(rt.sockets, addr, {
         maxIdle: config.keepalive,
         maxRequests: config.keepaliveRequests,
         idleTimeoutMs: PEER_IDLE_TIMEOUT_MS,
-      });
-      pools.set(peer.key, p);
+      }, tlsOf(peer));
+      pools.set(key, p);
     }
     return p;
   };
-  const checkers = config.groups.flatMap((g, i) => (g.health ? [new HealthChecker(rt, groups[i], g.health, log)] : []));
+  const checkers = config.groups.flatMap((g, i) => (g.health ? [new HealthChecker(rt, groups[i], g.health, log, tlsOf)] : []));
   for (const c of checkers) c.start();
   const routes = new RouteTable(config, new Map(groups.map((g) => [g.name, g])), group);
-  const start = createProxyHandler({
+  const onDone: ProxyDeps["onDone"] = config.accessLog ? (r) => log(formatAccessLine(r, Date.now())) : () => {};
+  const deps: ProxyDeps = {
     config,
     store,
     routes,
@@ -70,9 +100,13 @@ export async function startProxy(rt: Runtime, config: Config, log: (line: string
     poolFor,
     openSpool: (path) => rt.files.openReader(path),
     offlinePage,
-    onDone: config.accessLog ? (r) => log(formatAccessLine(r, Date.now())) : () => {},
+    onDone,
     onBug: (id, e) => rt.stderr(`holdfast: request ${id}: ${(e as Error).stack ?? e}\n`),
-  });
+    scheme: "http",
+  };
+  // One handler per scheme: what X-Forwarded-Proto says costs nothing per request.
+  const startHttp = createProxyHandler(deps);
+  const startHttps = loaded ? createProxyHandler({ ...deps, scheme: "https" }) : startHttp;
   const limits: ClientLimits = {
     maxHeadBytes: config.maxHeaderBytes,
     headerTimeoutMs: config.clientHeaderTimeoutMs,
@@ -81,23 +115,47 @@ export async function startProxy(rt: Runtime, config: Config, log: (line: string
   };
   const conns = new Set<ClientConnection>();
   const onParseError = () => {};
-  const onAccept = (socket: Socket) => {
+  const accept = (start: StartRequest) => (socket: Socket) => {
     const conn = new ClientConnection(socket, limits, start, onParseError);
     conns.add(conn);
     conn.onClosed = () => conns.delete(conn);
   };
-  let listener: Listener;
+  const listeners: { spec: ListenSpec; listener: Listener }[] = [];
   try {
-    listener = await rt.sockets.listen({ host: config.listen.host, port: config.listen.port }, onAccept);
+    const httpsPorts: number[] = [];
+    // TLS listeners first: --redirect-https names the first one's port.
+    for (const spec of [...config.listeners].sort((a, b) => Number(b.tls) - Number(a.tls))) {
+      // nginx ssl_handshake_timeout; a head has --client-header-timeout after it.
+      const opts: ListenOptions | undefined = spec.tls
+        ? { tls: { certificates: loaded!.certificates, handshakeTimeoutMs: config.clientHeaderTimeoutMs } }
+        : undefined;
+      const start = spec.tls ? startHttps : config.redirectHttps ? redirectToHttps(startHttp, httpsPorts[0], onDone) : startHttp;
+      const listener = await listen(rt, spec, accept(start), opts);
+      if (spec.tls) httpsPorts.push(listener.port);
+      listeners.push({ spec, listener });
+    }
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    const why = code === "EADDRINUSE" ? "address in use (EADDRINUSE)" : code ? `${(e as Error).message} (${code})` : (e as Error).message;
-    throw new Error(`cannot listen on ${config.listen.host}:${config.listen.port}: ${why}`);
+    for (const l of listeners) l.listener.close();
+    for (const c of checkers) c.stop();
+    throw e;
   }
+  const ports = config.listeners.map((spec) => listeners.find((l) => l.spec === spec)!.listener.port);
   return {
-    port: listener.port,
+    ports,
+    port: ports[0],
+    reload(): string[] {
+      try {
+        const next = config.certFiles.length > 0 ? loadCertificates(rt, config.certFiles) : undefined;
+        const ca = config.upstreamCaPath ? loadCaBundle(rt, config.upstreamCaPath) : undefined;
+        for (const l of listeners) if (next) l.listener.setCertificates?.(next.certificates);
+        for (const t of peerTls.values()) t.ca = ca;
+        return [...(next?.lines ?? []), ...(ca ? [`CA bundle ${config.upstreamCaPath}`] : [])].map((l) => `SIGHUP: reloaded ${l}`);
+      } catch (e) {
+        return [`SIGHUP: kept the certificates in use: ${(e as Error).message}`];
+      }
+    },
     async shutdown() {
-      listener.close();
+      for (const l of listeners) l.listener.close();
       for (const c of checkers) c.stop();
       // Every response from now on says Connection: close (nginx's graceful quit).
       limits.keepaliveRequests = 0;
@@ -114,4 +172,15 @@ export async function startProxy(rt: Runtime, config: Config, log: (line: string
       return clean;
     },
   };
+}
+
+/** Binds one `--listen`. @throws Error naming the address and why (EADDRINUSE, EACCES) */
+async function listen(rt: Runtime, spec: ListenSpec, onAccept: (s: Socket) => void, opts?: ListenOptions): Promise<Listener> {
+  try {
+    return await rt.sockets.listen({ host: spec.host, port: spec.port }, onAccept, opts);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const why = code === "EADDRINUSE" ? "address in use (EADDRINUSE)" : code ? `${(e as Error).message} (${code})` : (e as Error).message;
+    throw new Error(`cannot listen on ${spec.host}:${spec.port}: ${why}`);
+  }
 }

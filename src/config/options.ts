@@ -22,19 +22,54 @@ export const FLAGS: FlagSpec[] = [
   {
     name: "listen",
     type: "string",
-    value: "HOST:PORT",
+    multiple: true,
+    value: "HOST:PORT[,tls]",
     default: "0.0.0.0:8080",
-    nginx: "listen",
-    help: "Address the proxy accepts clients on.",
+    nginx: "listen HOST:PORT [ssl]; ssl_protocols TLSv1.2 TLSv1.3",
+    help:
+      "Address the proxy accepts clients on. ,tls terminates TLS there (TLS 1.2 and 1.3 only, ALPN http/1.1) with --tls-cert and --tls-key; X-Forwarded-Proto and $scheme then say https.",
+  },
+  {
+    name: "tls-cert",
+    type: "string",
+    multiple: true,
+    value: "[NAME=]FILE",
+    nginx: "ssl_certificate",
+    help:
+      "PEM certificate chain (the server's certificate first, then intermediates) for the ,tls listeners. With NAME (app.example.com, *.example.com) it is served to clients asking for that name by SNI; the one without NAME (else the first) to all others. Re-read on SIGHUP: new connections get the new files, open ones and held requests go on.",
+  },
+  {
+    name: "tls-key",
+    type: "string",
+    multiple: true,
+    value: "[NAME=]FILE",
+    nginx: "ssl_certificate_key",
+    help: "PEM private key (unencrypted) of the --tls-cert with the same NAME.",
+  },
+  {
+    name: "redirect-https",
+    type: "boolean",
+    nginx: "return 308 https://$host$request_uri",
+    help:
+      "Answers every request on the listeners without ,tls with 308 to the same URL on https (the first ,tls listener's port), except /.well-known/acme-challenge/, which is proxied so that an ACME client behind holdfast can renew its certificate.",
   },
   {
     name: "upstream",
     type: "string",
     multiple: true,
-    value: "[GROUP=]ADDR[,weight=N][,backup][,max-fails=N][,fail-timeout=DUR][,down]",
-    nginx: "upstream GROUP { server ADDR weight=N backup max_fails=N fail_timeout=DUR down; }",
+    value: "[GROUP=]ADDR[,weight=N][,backup][,max-fails=N][,fail-timeout=DUR][,down][,tls-name=NAME][,tls-verify=off]",
+    nginx:
+      "upstream GROUP { server ADDR weight=N backup max_fails=N fail_timeout=DUR down; }; proxy_pass https://; proxy_ssl_verify on; proxy_ssl_server_name on; proxy_ssl_name",
     help:
-      'A peer: ADDR is HOST:PORT, http://HOST:PORT or unix:/path.sock; without GROUP= it joins group "default", which the default route uses. max-fails (default 1) failures within fail-timeout (default 10s) leave it out for fail-timeout. Required.',
+      "A peer: ADDR is HOST:PORT, http://HOST:PORT, https://HOST:PORT or unix:/path.sock; without GROUP= it joins group \"default\", which the default route uses. max-fails (default 1) failures within fail-timeout (default 10s) leave it out for fail-timeout. An https:// peer's certificate must be trusted (--upstream-ca, else the system's store) and carry its host, or tls-name=NAME, which is also sent as SNI; it has its own keepalive pool. tls-verify=off accepts any certificate: only for a self-signed test peer, since anyone on the path can then read and change the traffic, which is what https was meant to prevent. Required.",
+  },
+  {
+    name: "upstream-ca",
+    type: "string",
+    value: "FILE",
+    default: "the system's store",
+    nginx: "proxy_ssl_trusted_certificate",
+    help: "PEM CA certificates that https:// peers' certificates must chain to, instead of the system's store. Re-read on SIGHUP.",
   },
   {
     name: "balance",

@@ -34,11 +34,15 @@ export function parseCommandLine(argv: string[], defaultSpoolDir: string): Comma
   if (values.version) return { kind: "version" };
   const raw: Record<string, unknown> = {};
   for (const f of FLAGS) {
-    if (f.type === "boolean") continue;
     const v = values[f.name];
+    if (f.type === "boolean") {
+      if (f.name !== "help" && f.name !== "version") raw[f.name] = v === true;
+      continue;
+    }
     // A default shown with prose ("502 (504 on a timeout)") is not a value.
     const fallback = /^[\w.:/,-]+$/.test(f.default ?? "") ? f.default : undefined;
-    raw[f.name] = v ?? (f.multiple ? (f.name === "spool" ? [defaultSpoolDir] : []) : fallback);
+    const listDefault = f.name === "spool" ? [defaultSpoolDir] : f.name === "listen" ? [fallback] : [];
+    raw[f.name] = v ?? (f.multiple ? listDefault : fallback);
   }
   const r = configSchema.safeParse(raw);
   if (!r.success) {
@@ -46,7 +50,8 @@ export function parseCommandLine(argv: string[], defaultSpoolDir: string): Comma
     const flag = String(issue.path[0] ?? "");
     const given = values[flag];
     const shown = Array.isArray(given) ? given[Number(issue.path[1] ?? 0)] : given;
-    const quoted = shown === undefined ? "" : ` "${shown}"`;
+    // A boolean flag has no value to quote.
+    const quoted = shown === undefined || typeof shown === "boolean" ? "" : ` "${shown}"`;
     throw new ConfigError(`Cannot use --${flag}${quoted}: ${issue.message}`);
   }
   return { kind: "serve", config: r.data };

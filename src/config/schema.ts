@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { parsePolicy, type PolicySpec } from "../upstream/policies/index.ts";
-import { parseHostPort } from "./address.ts";
+import { type CertFiles, pairCertFiles, parseListen, parseNamedFile } from "./tls-flags.ts";
 import { DURATION_FORM, parseDuration, parseSize, SIZE_FORM } from "./units.ts";
 import { parseRoute, routeKey } from "./route-flags.ts";
 import { parseCodings, parseLevels } from "../compress/flags.ts";
@@ -17,12 +17,6 @@ const duration = z.string().transform((s, ctx) => {
   const v = parseDuration(s);
   if (v === undefined) ctx.addIssue({ code: "custom", message: `expected ${DURATION_FORM}` });
   return v ?? z.NEVER;
-});
-
-const listen = z.string().transform((s, ctx) => {
-  const hp = parseHostPort(s);
-  if (!hp) ctx.addIssue({ code: "custom", message: "expected HOST:PORT with a port from 1 to 65535 (0.0.0.0:8080)" });
-  return hp ?? z.NEVER;
 });
 
 /** Wraps a parser that throws an Error with the accepted form into a zod transform. */
@@ -69,7 +63,11 @@ const onOff = z.enum(["on", "off"], { message: "expected on or off" }).transform
  * flag names, so an issue's path names the flag.
  */
 export const configSchema = z.object({
-  listen: listen,
+  listen: z.array(parsed(parseListen)).min(1),
+  "tls-cert": z.array(parsed(parseNamedFile)),
+  "tls-key": z.array(parsed(parseNamedFile)),
+  "redirect-https": z.boolean(),
+  "upstream-ca": z.string().min(1).optional(),
   upstream: z.array(parsed(parsePeerSpec)).min(1, { message: "at least one is required (--upstream 127.0.0.1:3000)" }),
   balance: z.array(balance),
   "health-check": z.array(parsed(parseHealthCheck)),
@@ -121,6 +119,7 @@ export const configSchema = z.object({
     }
   }),
 }).superRefine((f, ctx) => {
+  checkTls(f, ctx);
   const names = new Set(f.upstream.map((p) => p.group));
   const check = (flag: string, list: { group: string }[]) =>
     list.forEach((x, i) => {
@@ -136,7 +135,11 @@ export const configSchema = z.object({
     seen.set(routeKey(r), r.text);
   });
 }).transform((f) => ({
-  listen: f.listen,
+  listeners: f.listen,
+  /** The certificates of the `,tls` listeners; empty when there are none. */
+  certFiles: pairCertFiles(f["tls-cert"], f["tls-key"]) as CertFiles[],
+  redirectHttps: f["redirect-https"],
+  upstreamCaPath: f["upstream-ca"],
   routes: f.route,
   groups: buildGroups(f.upstream, f.balance, f["health-check"]),
   nextUpstream: f["next-upstream"],
@@ -176,6 +179,43 @@ export const configSchema = z.object({
  * `maxBodyBytes` 0 means no limit, `holdMs` 0 means answer 502 at once.
  */
 export type Config = z.output<typeof configSchema>;
+
+/** The rules between the TLS flags, each issue on the flag to change. */
+function checkTls(
+  f: {
+    listen: { host: string; port: number; tls: boolean }[];
+    "tls-cert": { name?: string; path: string }[];
+    "tls-key": { name?: string; path: string }[];
+    "redirect-https": boolean;
+    "upstream-ca"?: string;
+    upstream: { address: { tls?: unknown } }[];
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+  const seen = new Set<string>();
+  f.listen.forEach((l, i) => {
+    const at = `${l.host}:${l.port}`;
+    if (seen.has(at)) issue(["listen", i], `${at} is given twice`);
+    seen.add(at);
+  });
+  const tls = f.listen.findIndex((l) => l.tls);
+  const pairs = pairCertFiles(f["tls-cert"], f["tls-key"]);
+  if (typeof pairs[0] === "string") {
+    const [flag, i, message] = pairs as [string, number, string];
+    if (typeof flag === "string" && typeof i === "number") issue([flag, i], message);
+  }
+  if (tls >= 0 && f["tls-cert"].length === 0) {
+    issue(["listen", tls], "a ,tls listener needs --tls-cert FILE and --tls-key FILE (nginx ssl_certificate, ssl_certificate_key)");
+  }
+  if (tls < 0 && f["tls-cert"].length > 0) issue(["tls-cert", 0], "no --listen has ,tls (--listen 0.0.0.0:443,tls)");
+  if (tls < 0 && f["tls-key"].length > 0) issue(["tls-key", 0], "no --listen has ,tls (--listen 0.0.0.0:443,tls)");
+  if (f["redirect-https"] && tls < 0) issue(["redirect-https"], "no --listen has ,tls to redirect to (--listen 0.0.0.0:443,tls)");
+  if (f["redirect-https"] && f.listen.every((l) => l.tls)) issue(["redirect-https"], "every --listen has ,tls: nothing to redirect");
+  if (f["upstream-ca"] !== undefined && !f.upstream.some((p) => p.address.tls)) {
+    issue(["upstream-ca"], "no --upstream is https://HOST:PORT");
+  }
+}
 
 /** Groups in the order their first peer was given; `default` is used by the default route. */
 function buildGroups(peers: PeerSpec[], balance: [string, PolicySpec][], health: HealthCheckSpec[]): GroupSpec[] {

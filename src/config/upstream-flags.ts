@@ -57,7 +57,8 @@ function ms(v: string, what: string): number {
 }
 
 /** Accepted `--upstream` form. */
-export const UPSTREAM_FORM = `[GROUP=]ADDR[,weight=N][,backup][,max-fails=N][,fail-timeout=DUR][,down], ADDR one of ${ADDRESS_FORM}`;
+export const UPSTREAM_FORM =
+  `[GROUP=]ADDR[,weight=N][,backup][,max-fails=N][,fail-timeout=DUR][,down][,tls-name=NAME][,tls-verify=off], ADDR one of ${ADDRESS_FORM}`;
 
 /** Parses one `--upstream` value. @throws Error with the problem and {@link UPSTREAM_FORM} */
 export function parsePeerSpec(s: string): PeerSpec {
@@ -73,9 +74,20 @@ export function parsePeerSpec(s: string): PeerSpec {
     else if (k === "fail-timeout") spec.failTimeoutMs = ms(v, "fail-timeout");
     else if (k === "backup" && !v) spec.backup = true;
     else if (k === "down" && !v) spec.down = true;
+    else if (k === "tls-verify" || k === "tls-name") tlsOption(address, k, v);
     else throw new Error(`unknown option "${o}"; expected ${UPSTREAM_FORM}`);
   }
   return spec;
+}
+
+/** `tls-verify=off` (nginx `proxy_ssl_verify off`), `tls-name=NAME` (`proxy_ssl_name`): https peers only. */
+function tlsOption(address: PeerAddress, k: string, v: string): void {
+  if (!address.tls) throw new Error(`${k} applies to https:// peers only; expected ${UPSTREAM_FORM}`);
+  if (k === "tls-name") {
+    if (!/^[A-Za-z0-9.:-]+$/.test(v)) throw new Error("tls-name must be a host name such as app.internal");
+    address.tls.name = v.toLowerCase();
+  } else if (v === "off" || v === "on") address.tls.verify = v === "on";
+  else throw new Error("tls-verify must be on or off");
 }
 
 /** Accepted `--health-check` form. */

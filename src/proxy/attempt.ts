@@ -46,7 +46,7 @@ export const IDEMPOTENT: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS"
  * write is simply replaced.
  *
  * @param started an exchange {@link startOnIdle} began on this peer: its outcome is this attempt's first try
- * @throws {AttemptError} refused, connect-timeout, reset, send-timeout,
+ * @throws {AttemptError} refused, connect-timeout, tls, reset, send-timeout,
  *   read-timeout, invalid-response; the client signal's reason when the client left
  */
 export async function attempt(a: AttemptInput, peer: PeerAddress, started?: Exchange): Promise<Exchange> {
@@ -117,6 +117,7 @@ async function connect(pool: PeerPool, a: AttemptInput, peer: PeerAddress): Prom
     return await pool.connect(a.connectTimeoutMs);
   } catch (e) {
     if (!(e instanceof ConnectError)) throw e;
+    if (e.kind === "tls") throw new AttemptError("tls", e.message);
     if (e.kind === "timeout") {
       throw new AttemptError("connect-timeout", `No connection to ${peer.key} within --connect-timeout ${a.connectTimeoutMs} ms`);
     }

@@ -26,6 +26,8 @@ export class Forward implements AttemptInput {
   readonly readTimeoutMs: number;
   readonly sendTimeoutMs: number;
   readonly maxResponseHeadBytes: number;
+  /** `https` on a TLS listener: what `X-Forwarded-Proto` says. */
+  readonly scheme: "http" | "https";
 
   /**
    * @param route the request's route: its timeouts (`--route` options, else the global flags) and `set-header` names
@@ -55,13 +57,14 @@ export class Forward implements AttemptInput {
     this.readTimeoutMs = route.readTimeoutMs;
     this.sendTimeoutMs = route.sendTimeoutMs;
     this.maxResponseHeadBytes = d.config.maxResponseHeaderBytes;
+    this.scheme = d.scheme;
   }
 
   /** See {@link AttemptInput.headFor}: a request without `Host` (HTTP/1.0) gets the peer's address. */
   headFor(peer: PeerAddress): Uint8Array {
     return forwardHead(this.head, {
       clientAddress: this.conn.clientAddress,
-      proto: "http",
+      proto: this.scheme,
       fallbackHost: peer.socketPath ? "localhost" : peer.key,
       target: this.target,
       replace: this.route.replaces,

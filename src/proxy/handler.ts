@@ -45,6 +45,8 @@ export interface ProxyDeps {
   onDone(record: AccessRecord): void;
   /** Reports a bug (an unexpected exception), with its stack. */
   onBug(id: string, error: unknown): void;
+  /** The listener's scheme: `https` on a TLS one (`X-Forwarded-Proto`, `$scheme`). */
+  scheme: "http" | "https";
 }
 
 // Shared by every request without a body: never changed.
@@ -140,7 +142,7 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
       expandHeaders(route.setHeaders, {
         remoteAddr: conn.clientAddress,
         host: (d.routes.byHost ? host : hostOf(head)) ?? "",
-        scheme: "http",
+        scheme: d.scheme,
         requestId: rec.id,
       });
     const ctx = { clientAddress: conn.clientAddress, target: head.target, headers: facts.headers };

@@ -124,6 +124,10 @@ export async function sendWithHold(
           tried = NONE;
           await hold.wait(group, input.clientSignal);
         }
+      } else if (e.kind === "tls") {
+        // A certificate does not fix itself while a request waits: another peer, else 502 now (nginx's error).
+        tried = withPeer(tried, peer);
+        if (!group.hasCandidate(tried)) throw e;
       } else if (e.kind === "invalid-response") {
         // nginx's invalid_header, which holdfast does not pass on.
         throw e;

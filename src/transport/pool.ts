@@ -1,5 +1,5 @@
 import type { Deadline } from "../engine/deadline.ts";
-import type { Socket, SocketAddress, SocketEvents, SocketRuntime } from "../../runtime/socket-types.ts";
+import type { ClientTls, Socket, SocketAddress, SocketEvents, SocketRuntime } from "../../runtime/socket-types.ts";
 
 /** A connection to a peer, with what keepalive needs to know of it. */
 export interface PeerConnection {
@@ -56,7 +56,8 @@ export class PeerPool {
   readonly #idle: Idle[] = [];
   #sweeper: ReturnType<typeof setInterval> | undefined;
 
-  constructor(readonly sockets: SocketRuntime, readonly address: SocketAddress, readonly limits: PoolLimits) {}
+  /** @param tls set for an https peer: every connection is TLS, verified as it says */
+  constructor(readonly sockets: SocketRuntime, readonly address: SocketAddress, readonly limits: PoolLimits, readonly tls?: ClientTls) {}
 
   /** Idle connections now in the pool. */
   get idleCount(): number {
@@ -76,7 +77,7 @@ export class PeerPool {
 
   /** A new connection. @throws {ConnectError} */
   async connect(connectTimeoutMs: number): Promise<PeerConnection> {
-    const socket = await this.sockets.connect(this.address, connectTimeoutMs);
+    const socket = await this.sockets.connect(this.address, connectTimeoutMs, this.tls);
     return { socket, uses: 0, reused: false };
   }
 

@@ -1,5 +1,7 @@
 import type { HealthCheckSpec } from "../config/upstream-flags.ts";
 import type { Runtime } from "../../runtime/index.ts";
+import type { ClientTls } from "../../runtime/socket-types.ts";
+import type { PeerAddress } from "../config/address.ts";
 import type { Group } from "./group.ts";
 import type { Peer } from "./peer.ts";
 
@@ -21,7 +23,14 @@ export class HealthChecker {
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   #stopped = false;
 
-  constructor(readonly rt: Runtime, readonly group: Group, readonly spec: HealthCheckSpec, readonly log: HealthLog) {}
+  /** @param tlsOf how to reach an https peer (the same checks as its requests), undefined for a plain one */
+  constructor(
+    readonly rt: Runtime,
+    readonly group: Group,
+    readonly spec: HealthCheckSpec,
+    readonly log: HealthLog,
+    readonly tlsOf: (peer: PeerAddress) => ClientTls | undefined = () => undefined,
+  ) {}
 
   /** Starts probing every peer; the first probe goes out at once. */
   start(): void {
@@ -66,6 +75,7 @@ export class HealthChecker {
       const socket = await this.rt.sockets.connect(
         a.socketPath ? { path: a.socketPath } : { host: a.host, port: a.port },
         this.spec.timeoutMs,
+        this.tlsOf(a),
       );
       const left = Math.max(1, deadline - Date.now());
       ex = new Exchange({ socket, uses: 0, reused: false }, {

@@ -14,7 +14,7 @@ const serve = (argv: string[]) => {
 describe("parseCommandLine()", () => {
   test("applies the documented defaults", () => {
     const c = serve(["--upstream", "127.0.0.1:3000"]);
-    expect(c.listen).toEqual({ host: "0.0.0.0", port: 8080 });
+    expect(c.listeners).toEqual([{ host: "0.0.0.0", port: 8080, tls: false }]);
     expect(c.spoolDirs).toEqual(["/spool-default"]);
     expect(c.spoolReserveBytes).toBe(64 * 1024 * 1024);
     expect(c.bodyBufferBytes).toBe(128 * 1024);
@@ -56,4 +56,74 @@ test("--help documents every flag", () => {
 
 test("VERSION matches package.json", () => {
   expect(VERSION).toBe(pkg.version);
+});
+
+describe("TLS flags", () => {
+  const tls = ["--upstream", "127.0.0.1:3000", "--listen", "0.0.0.0:80", "--listen", "0.0.0.0:443,tls"];
+
+  test("--listen is repeatable; --tls-cert and --tls-key pair by NAME, the unnamed pair first", () => {
+    const c = serve([
+      ...tls,
+      ...["--tls-cert", "App.Example.com=/c/app.pem", "--tls-key", "app.example.com=/c/app.key"],
+      ...["--tls-cert", "/c/default.pem", "--tls-key", "/c/default.key", "--tls-cert", "*.example.com=/c/w.pem"],
+      ...["--tls-key", "*.example.com=/c/w.key", "--redirect-https"],
+    ]);
+    expect(c.listeners).toEqual([{ host: "0.0.0.0", port: 80, tls: false }, { host: "0.0.0.0", port: 443, tls: true }]);
+    expect(c.certFiles).toEqual([
+      { name: "app.example.com", certPath: "/c/app.pem", keyPath: "/c/app.key" },
+      { name: undefined, certPath: "/c/default.pem", keyPath: "/c/default.key" },
+      { name: "*.example.com", certPath: "/c/w.pem", keyPath: "/c/w.key" },
+    ]);
+    expect(c.redirectHttps).toBe(true);
+  });
+
+  test("https peers: verified by default, tls-name and tls-verify=off, --upstream-ca", () => {
+    const c = serve([
+      "--upstream",
+      "https://10.0.0.1:8443,tls-name=App.Internal",
+      "--upstream",
+      "b=https://[::1]:443,tls-verify=off",
+      "--upstream-ca",
+      "/ca.pem",
+    ]);
+    const [a, b] = c.groups.flatMap((g) => g.peers.map((p) => p.address));
+    expect([a.origin, a.tls]).toEqual(["https://10.0.0.1:8443", { verify: true, name: "app.internal" }]);
+    expect([b.origin, b.key, b.tls]).toEqual(["https://[::1]:443", "[::1]:443", { verify: false, name: "::1" }]);
+    expect(c.upstreamCaPath).toBe("/ca.pem");
+    expect(serve(["--upstream", "127.0.0.1:1"]).groups[0].peers[0].address.tls).toBeUndefined();
+  });
+
+  test("a TLS flag that does not fit names the flag and the accepted form", () => {
+    const bad: [string[], RegExp][] = [
+      [["--upstream", "a:1", "--listen", "0.0.0.0:443,ssl"], /^Cannot use --listen "0.0.0.0:443,ssl": expected HOST:PORT\[,tls\]/],
+      [["--upstream", "a:1", "--listen", "0.0.0.0:443,tls"], /^Cannot use --listen "0.0.0.0:443,tls": a ,tls listener needs --tls-cert/],
+      [[...tls, "--tls-cert", "/a.pem"], /^Cannot use --tls-cert "\/a.pem": no --tls-key without a NAME/],
+      [[...tls, "--tls-cert", "/a.pem", "--tls-key", "x.test=/x.key"], /^Cannot use --tls-key "x.test=\/x.key": no --tls-cert for x.test/],
+      [
+        [...tls, "--tls-cert", "/a.pem", "--tls-key", "/a.key", "--tls-cert", "/b.pem"],
+        /^Cannot use --tls-cert "\/b.pem": a second --tls-cert without a NAME/,
+      ],
+      [["--upstream", "a:1", "--tls-cert", "/a.pem", "--tls-key", "/a.key"], /^Cannot use --tls-cert "\/a.pem": no --listen has ,tls/],
+      [["--upstream", "a:1", "--redirect-https"], /^Cannot use --redirect-https: no --listen has ,tls/],
+      [["--upstream", "a:1,tls-verify=off"], /^Cannot use --upstream "a:1,tls-verify=off": tls-verify applies to https:\/\/ peers only/],
+      [["--upstream", "https://a:1,tls-verify=no"], /tls-verify must be on or off/],
+      [["--upstream", "a:1", "--upstream-ca", "/ca.pem"], /^Cannot use --upstream-ca "\/ca.pem": no --upstream is https:\/\/HOST:PORT/],
+      [
+        ["--upstream", "a:1", "--listen", "0.0.0.0:80", "--listen", "0.0.0.0:80"],
+        /^Cannot use --listen "0.0.0.0:80": 0.0.0.0:80 is given twice/,
+      ],
+    ];
+    for (const [argv, message] of bad) expect(() => serve(argv)).toThrow(message);
+  });
+
+  test("--help names the nginx directives of the TLS flags and says why not to turn verification off", () => {
+    const help = helpText(VERSION);
+    for (const d of ["listen HOST:PORT [ssl]", "ssl_certificate", "ssl_certificate_key", "ssl_protocols TLSv1.2 TLSv1.3"]) {
+      expect(help).toContain(d);
+    }
+    for (const d of ["proxy_ssl_trusted_certificate", "proxy_ssl_verify", "proxy_ssl_server_name", "return 308"]) expect(help).toContain(d);
+    expect(help).toMatch(
+      /tls-verify=off accepts any certificate: only for a self-signed test peer, since anyone on the path can then read and change/,
+    );
+  });
 });

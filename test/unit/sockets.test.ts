@@ -2,7 +2,8 @@
  * Byte sockets on both runtimes: runs `test/fixtures/socket-scenarios.ts`
  * under Bun (`bunSockets`) and under Deno (`denoSockets`), each in its own
  * process bounded to 120 s and killed by PID past that, and expects every
- * scenario to pass over TCP on 127.0.0.1 and, where it applies, a unix socket.
+ * scenario to pass over TCP on 127.0.0.1, over TLS and, where it applies, a
+ * unix socket.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
@@ -27,10 +28,16 @@ const BOTH_KINDS = [
   "reset",
   "connect refused",
   "remote address",
-  "sendFile", // on Bun: sends a file and waits for queued bytes; on Deno: absent
-  "receiveToFile", // on Bun: exact bytes, timeout, early FIN, a close here; on Deno: absent
+  "sendFile", // on Bun: sends a file and waits for queued bytes; on Deno and on TLS: absent
+  "receiveToFile", // on Bun: exact bytes, timeout, early FIN, a close here; on Deno and on TLS: absent
 ];
-const SCENARIOS = [...BOTH_KINDS.flatMap((s) => [`${s}/tcp`, `${s}/unix`]), "connect timeout/tcp", "reusePort/tcp"];
+const TLS_ONLY = ["handshake timeout", "untrusted or not TLS", "certificates by SNI, replaced for new connections"];
+const SCENARIOS = [
+  ...BOTH_KINDS.flatMap((s) => [`${s}/tcp`, `${s}/unix`, `${s}/tls`]),
+  ...TLS_ONLY.map((s) => `${s}/tls`),
+  "connect timeout/tcp",
+  "reusePort/tcp",
+];
 
 /** Runs the fixture; resolves with its results, or rejects with its output when it did not print them in time. */
 function runScenarios(argv: string[]): Promise<Record<string, string>> {
