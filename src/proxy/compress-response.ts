@@ -118,6 +118,8 @@ export function planCompression(
  *
  * @param plan a plan with a coding
  * @param toClient the framing the handler chose for an uncompressed relay
+ * @param out where a streamed body's encoded bytes go: the client connection, or a
+ *   `ResponseSpool` in front of it (nginx `proxy_buffering on`)
  * @returns how the relay ended, and the encoded bytes sent
  * @throws {AttemptError} when the peer stalls or breaks off a body read whole (504 / 502 then)
  */
@@ -128,6 +130,7 @@ export async function relayCompressed(
   toClient: ClientFraming,
   gone: ClientSignal,
   readTimeoutMs: number,
+  out: BodyTarget = conn,
 ): Promise<{ outcome: RelayOutcome; sent: number }> {
   const coding = plan.coding!;
   const res = ex.head!, f = ex.framing;
@@ -153,7 +156,7 @@ export async function relayCompressed(
   const chunked = conn.minor === 1;
   framing.edit = plan.edit(chunked ? "Transfer-Encoding: chunked" : undefined);
   conn.writeHead(clientResponseHead(res, framing));
-  const z = new StreamCompressor(conn, { coding, level: plan.level, chunked, flushEachRead: f.kind !== "length" });
+  const z = new StreamCompressor(out, { coding, level: plan.level, chunked, flushEachRead: f.kind !== "length" });
   let outcome = await ex.relay(z, f.kind === "chunked");
   if (outcome === "complete" && !gone.aborted) {
     // The client may leave while the compressor's tail is written.

@@ -84,13 +84,26 @@ export async function relayResponse(
   };
   // The exchange stays in gone.exchange from the attempt: a client that leaves cancels the relay.
   const small = f.kind === "length" && f.bytes > 0 && f.bytes <= WHOLE_BODY_BYTES;
-  if (zip && zip.coding) {
-    const { outcome, sent } = await relayCompressed(zip, ex, conn, toClient, gone, route.readTimeoutMs);
-    gone.exchange = undefined;
-    return { outcome, sent, keepAlive, peerEnded: false };
-  }
   let outcome: RelayOutcome = "complete";
   let peerEnded = false;
+  if (zip && zip.coding) {
+    // A whole small body is compressed in one call; a streamed one is buffered after the compressor.
+    const spool = !small && route.bufferResponse && !asksUnbuffered(res) ? newSpool(d, conn, rec) : undefined;
+    if (spool) spool.onFail = () => ex.cancel("upstream-error");
+    try {
+      const r = await relayCompressed(zip, ex, conn, toClient, gone, route.readTimeoutMs, spool);
+      outcome = r.outcome;
+      if (spool && outcome === "complete") {
+        peer.end();
+        peerEnded = true;
+        outcome = await drain(d, spool, gone, rec);
+      }
+      gone.exchange = undefined;
+      return { outcome, sent: r.sent, keepAlive, peerEnded };
+    } finally {
+      await spool?.close();
+    }
+  }
   if (small && ex.collect()) {
     // Usually a small body came with the head: head and body leave in one write, no promise, no wait.
     conn.writeHead(clientResponseHead(res, toClient, ex.bodyBuf, ex.bodyStart, ex.bodyEnd));
@@ -106,13 +119,7 @@ export async function relayResponse(
     if (outcome === "upstream-error") throw new AttemptError("reset", "The peer broke off its response body");
     if (outcome === "complete") conn.writeHead(clientResponseHead(res, toClient, whole.into, 0, f.bytes));
   } else {
-    const spool = new ResponseSpool(conn, {
-      memoryBytes: c.responseBufferBytes,
-      maxFileBytes: c.maxTempFileBytes,
-      store: d.store,
-      openReader: d.openSpool,
-      requestId: rec.id,
-    });
+    const spool = newSpool(d, conn, rec);
     conn.writeHead(clientResponseHead(res, toClient));
     try {
       spool.onFail = () => ex.cancel("upstream-error");
@@ -128,6 +135,18 @@ export async function relayResponse(
   }
   gone.exchange = undefined;
   return { outcome, sent: ex.relayed, keepAlive, peerEnded };
+}
+
+/** A response spool in front of `conn`, with the `--response-buffer` and `--max-temp-file-size` limits. */
+function newSpool(d: ProxyDeps, conn: ClientConnection, rec: RequestRecord): ResponseSpool {
+  const c = d.config;
+  return new ResponseSpool(conn, {
+    memoryBytes: c.responseBufferBytes,
+    maxFileBytes: c.maxTempFileBytes,
+    store: d.store,
+    openReader: d.openSpool,
+    requestId: rec.id,
+  });
 }
 
 /** Serves the rest of a buffered response to the client (the spill file is closed by the caller). */

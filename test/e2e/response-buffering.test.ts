@@ -4,7 +4,9 @@
 // X-Accel-Buffering: no responses are relayed event by event.
 import { afterAll, describe, expect, test } from "bun:test";
 import { createHash, randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { connect } from "node:net";
 import { sleep, spoolBytes, spoolFiles, startHoldfast, stopAll, TARGETS } from "./harness.ts";
@@ -14,6 +16,14 @@ afterAll(stopAll);
 const MiB = 1024 * 1024;
 // One random MiB, sent over and over: the expected sha256 is computed once per size.
 const BLOCK = randomBytes(MiB);
+
+const TEXT = Buffer.from(BLOCK.toString("base64").slice(0, MiB), "latin1");
+
+function textSha(bytes: number): string {
+  const h = createHash("sha256");
+  for (let at = 0; at < bytes; at += MiB) h.update(bytes - at >= MiB ? TEXT : TEXT.subarray(0, bytes - at));
+  return h.digest("hex");
+}
 
 function shaOf(bytes: number): string {
   const h = createHash("sha256");
@@ -47,6 +57,24 @@ async function startPeer(): Promise<{ port: number; sent: Sent[]; server: Server
       const pump = () => {
         while (at < n) {
           const piece = n - at >= MiB ? BLOCK : BLOCK.subarray(0, n - at);
+          at += piece.byteLength;
+          if (!res.write(piece)) return void res.once("drain", pump);
+        }
+        res.end(() => (s.finishedAt = Date.now()));
+      };
+      return pump();
+    }
+    const text = /^\/text\/(\d+)/.exec(url);
+    if (text) {
+      // Chunked JSON-ish text (base64 of the random block: compresses to about 3/4), as fast as it goes.
+      const n = Number(text[1]);
+      const s: Sent = { startedAt: Date.now() };
+      sent.push(s);
+      res.writeHead(200, { "content-type": "application/json" });
+      let at = 0;
+      const pump = () => {
+        while (at < n) {
+          const piece = TEXT.subarray(0, Math.min(TEXT.byteLength, n - at));
           at += piece.byteLength;
           if (!res.write(piece)) return void res.once("drain", pump);
         }
@@ -239,6 +267,42 @@ describe.each(TARGETS)("response buffering on %s", (target) => {
     console.log(`${target}: unbuffered, the peer took ${peerMs} ms to send 64 MB; the client ${got.ms} ms`);
     peer.server.close();
   }, 90_000);
+
+  test("--compress: a streamed gzip body is buffered after the compressor; the slow client gets the exact bytes", async () => {
+    const peer = await startPeer();
+    const hf = await startHoldfast(target, ["--upstream", `127.0.0.1:${peer.port}`, "--compress", "gzip"]);
+    const size = 32 * MiB;
+    const out = join(hf.spool, "..", `gz-${target}-${Date.now()}.bin`);
+    const curl = spawn("curl", [
+      "-sS",
+      "--compressed",
+      "--limit-rate",
+      "2M",
+      "-o",
+      out,
+      "-w",
+      "%{http_code} %{content_type}",
+      `${hf.url}/text/${size}`,
+    ]);
+    let report = "";
+    curl.stdout.on("data", (d: Buffer) => (report += d));
+    const exited = new Promise((r) => curl.on("close", r));
+    for (let i = 0; i < 100 && peer.sent[0]?.finishedAt === undefined; i++) await sleep(100);
+    const s = peer.sent[0];
+    expect(s.finishedAt! - s.startedAt).toBeLessThan(5_000);
+    // The encoded body waits in the spill file, not in the peer's socket.
+    expect(spoolFiles(hf.spool).length).toBe(1);
+    expect(spoolBytes(hf.spool)).toBeGreaterThan(4 * MiB);
+    await exited;
+    expect(report).toBe("200 application/json");
+    const body = readFileSync(out);
+    rmSync(out);
+    expect(body.byteLength).toBe(size);
+    expect(createHash("sha256").update(body).digest("hex")).toBe(textSha(size));
+    for (let i = 0; i < 20 && spoolFiles(hf.spool).length > 0; i++) await sleep(50);
+    expect(spoolFiles(hf.spool)).toEqual([]);
+    peer.server.close();
+  }, 60_000);
 
   test("SSE and X-Accel-Buffering: no are relayed event by event, each within 50 ms", async () => {
     const peer = await startPeer();
