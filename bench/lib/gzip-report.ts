@@ -145,7 +145,13 @@ export function renderGzipSection(
     `- holdfast: ${info.revision}`,
     `- Load average (1 min) before / after: ${info.load[0]} / ${info.load[1]}; ` +
     `${q.disturbed} of ${q.runs} measured runs had a \`bun test\` running at their start or end` +
-    `${q.waits ? `; before ${q.waits} runs one was running, and the script waited ${fixed(q.waitedMs / 1000, 0)} s in all for it` : ""}`,
+    `${
+      q.waits
+        ? `; before ${q.waits} run${q.waits === 1 ? "" : "s"} one was running, and the script waited ${
+          fixed(q.waitedMs / 1000, 0)
+        } s in all for it`
+        : ""
+    }`,
     `- Runtimes and tools: bun ${m.bun}, ${info.deno}, ${m.nginx}, ${info.wrk}, ${m.curl}`,
     `- Body: ${info.jsonBytes} bytes of API-like JSON (\`bench/lib/api-json.ts\`, SHA-256 ${info.jsonSha256.slice(0, 16)}...), served ` +
     `by an nginx responder as a static file (Content-Length, not compressed). Every target compresses it with gzip at its row's level.`,
