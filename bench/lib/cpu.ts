@@ -20,8 +20,21 @@ export interface CpuTime {
  * of the process counted, the exited ones too. Zero when the process is gone.
  */
 export function cpuTime(pid: number): CpuTime {
+  return statCpu(`/proc/${pid}/stat`);
+}
+
+/**
+ * utime and stime of `pid`'s main thread alone (/proc/PID/task/PID/stat): in
+ * holdfast, the JavaScript thread; the rest of {@link cpuTime} is its other
+ * threads (zlib's, GC helpers). Zero when the process is gone.
+ */
+export function mainThreadCpuTime(pid: number): CpuTime {
+  return statCpu(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function statCpu(path: string): CpuTime {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const stat = readFileSync(path, "utf8");
     // Fields after the parenthesised command name start at field 3.
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return { userUs: (Number(f[11]) * 1e6) / TICKS_PER_S, systemUs: (Number(f[12]) * 1e6) / TICKS_PER_S };

@@ -11,6 +11,8 @@ export interface GetNginxBase {
   listenPort: number;
   /** Run the worker as this user (`root` when the benchmark runs as root, so it can write the prefix). */
   user?: string;
+  /** error_log level: `error` unless given (bench/gzip.ts asks for `warn`, which logs responses buffered to a temp file). */
+  errorLogLevel?: "error" | "warn";
 }
 
 // The lines every config starts with: one master (`daemon off`, so the
@@ -22,7 +24,7 @@ function head(s: GetNginxBase): string {
 master_process on;
 worker_processes 1;
 pid ${s.prefix}/nginx.pid;
-error_log ${s.prefix}/error.log error;
+error_log ${s.prefix}/error.log ${s.errorLogLevel ?? "error"};
 # 200 client connections plus as many upstream ones, with room to spare.
 events { worker_connections 4096; }
 http {
@@ -51,11 +53,31 @@ export function responderConf(s: GetNginxBase): string {
 }
 
 /**
+ * A responder serving the files of `root` as they are (no gzip, `sendfile
+ * on`, so serving costs little), with `Content-Length`; `.json` files as
+ * `application/json`.
+ */
+export function staticConf(s: GetNginxBase & { root: string }): string {
+  return `${head(s)}  types { application/json json; }
+  default_type application/octet-stream;
+  sendfile on;
+  gzip off;
+  server {
+    listen 127.0.0.1:${s.listenPort};
+    location / { root ${s.root}; }
+  }
+}
+`;
+}
+
+/**
  * nginx as the reverse proxy: a keepalive upstream over HTTP/1.1 (`keepalive
  * 32`, holdfast's `--keepalive` default), response buffering on (nginx's
- * default, written out so the comparison is explicit).
+ * default, written out so the comparison is explicit). `location` holds
+ * more directives for the location, one per line (bench/gzip.ts: `gzip on;`
+ * and its settings).
  */
-export function proxyConf(s: GetNginxBase & { upstreamPort: number }): string {
+export function proxyConf(s: GetNginxBase & { upstreamPort: number; location?: string[] }): string {
   return `${head(s)}  upstream responder {
     server 127.0.0.1:${s.upstreamPort};
     keepalive 32;
@@ -68,7 +90,7 @@ export function proxyConf(s: GetNginxBase & { upstreamPort: number }): string {
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_buffering on;
-    }
+${(s.location ?? []).map((l) => `      ${l}\n`).join("")}    }
   }
 }
 `;

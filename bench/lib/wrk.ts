@@ -8,6 +8,8 @@ export interface WrkResult {
   requests: number;
   /** wrk's Requests/sec. */
   rps: number;
+  /** Bytes wrk read, heads and framing included ("N requests in T, 1.23GB read", three digits: ±0.5%). */
+  bytesRead: number;
   /** Latency percentiles from `--latency`, milliseconds. */
   p50Ms: number;
   p99Ms: number;
@@ -29,6 +31,8 @@ export interface WrkOptions {
   untrack(p: Started): void;
 }
 
+const UNIT_BYTES: Record<string, number> = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
+
 const UNIT_MS: Record<string, number> = { us: 1e-3, ms: 1, s: 1e3, m: 60e3, h: 3600e3 };
 
 /** A wrk duration such as `758.00us`, `1.63ms`, `2.00s`, in milliseconds. */
@@ -48,10 +52,12 @@ export function parseWrk(out: string): WrkResult {
     if (!m) throw new Error(`wrk printed no ${what}:\n${out}`);
     return m;
   };
+  const read = / requests in \S+, ([\d.]+)([KMGT]?)B read/.exec(out);
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   return {
     requests: Number(need(/^\s*(\d+) requests in /m, "request count")[1]),
     rps: Number(need(/^Requests\/sec:\s+([\d.]+)/m, "Requests/sec")[1]),
+    bytesRead: read ? Number(read[1]) * UNIT_BYTES[read[2]] : 0,
     p50Ms: timeMs(need(/^\s+50%\s+(\S+)/m, "50% latency")[1]),
     p99Ms: timeMs(need(/^\s+99%\s+(\S+)/m, "99% latency")[1]),
     non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
