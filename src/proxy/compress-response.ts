@@ -24,6 +24,7 @@ import { type ClientFraming, clientResponseHead, type HeadEdit } from "./respons
 const CONTENT_TYPE = ascii("content-type");
 const CONTENT_ENCODING = ascii("content-encoding");
 const CONTENT_RANGE = ascii("content-range");
+const ACCEPT_RANGES = ascii("accept-ranges");
 const CACHE_CONTROL = ascii("cache-control");
 const VARY = ascii("vary");
 const ETAG = ascii("etag");
@@ -76,6 +77,7 @@ export function planCompression(
   let vary: number[] | undefined;
   let varyCovers = false;
   let etag = -1;
+  let ranges = -1;
   const f = res.fields, buf = res.buf;
   for (let i = 0; i < res.count; i++) {
     const ns = f[4 * i], len = f[4 * i + 1] - ns;
@@ -87,11 +89,14 @@ export function planCompression(
       (vary ??= []).push(i);
       varyCovers ||= varyHasAcceptEncoding(fieldValue(res, i));
     } else if (len === 4 && is(buf, ns, ETAG)) etag = i;
+    else if (len === 13 && is(buf, ns, ACCEPT_RANGES)) ranges = i;
   }
   if (!typed) return undefined;
   const coding = negotiate(req, s.codings);
   const drop: number[] = [];
   let lines = coding ? `Content-Encoding: ${coding}\r\n` : "";
+  // Byte ranges of the peer's bytes mean nothing against the encoded ones (nginx's gzip drops it too).
+  if (coding && ranges >= 0) drop.push(ranges);
   if (!varyCovers) {
     if (vary) {
       // Merged into one line: the list the peer sent, then Accept-Encoding (RFC 9110 §12.5.5).

@@ -69,6 +69,16 @@ describe("planCompression()", () => {
     );
   });
 
+  test("Accept-Ranges is dropped from a compressed response (ranges of the peer's bytes), kept on the plain one", () => {
+    expect(clientHead(`${JSON_200}Accept-Ranges: bytes\r\n`)).toBe(
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" +
+        "Content-Encoding: gzip\r\nVary: Accept-Encoding\r\nTransfer-Encoding: chunked\r\n\r\n",
+    );
+    expect(clientHead(`${JSON_200}Accept-Ranges: bytes\r\n`, "zstd")).toBe(
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 5000\r\nAccept-Ranges: bytes\r\nVary: Accept-Encoding\r\n\r\n",
+    );
+  });
+
   test("a client that accepts no offered coding: the body as it is, with Vary: Accept-Encoding and the ETag unchanged", () => {
     expect(clientHead(`${JSON_200}ETag: "x1"\r\n`, "zstd")).toBe(
       'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 5000\r\nETag: "x1"\r\nVary: Accept-Encoding\r\n\r\n',
