@@ -23,8 +23,9 @@ export async function probeSpoolDir(rt: Runtime, dir: string): Promise<string | 
   let step = "create the directory";
   try {
     rt.files.mkdirp(dir, 0o700);
-    rt.files.remove(path);
     step = "create a file";
+    // One left by a killed holdfast that had this pid; rm of a missing file on a read-only mount fails on Bun.
+    if (rt.files.exists(path)) rt.files.remove(path);
     const w = await rt.files.openWriter(path);
     step = "write a file";
     try {
@@ -40,7 +41,7 @@ export async function probeSpoolDir(rt: Runtime, dir: string): Promise<string | 
     return undefined;
   } catch (e) {
     try {
-      rt.files.remove(path);
+      if (rt.files.exists(path)) rt.files.remove(path);
     } catch { /* the directory is unusable anyway */ }
     return `cannot ${step} in --spool "${dir}": ${(e as Error).message}`;
   }
