@@ -62,6 +62,7 @@ const start = createProxyHandler({
   onBug(_id, e) {
     throw e;
   },
+  onFailure() {},
   scheme: "http",
 });
 const limits = { maxHeadBytes: 65536, headerTimeoutMs: 60_000, keepaliveTimeoutMs: 75_000, keepaliveRequests: 1e9 };

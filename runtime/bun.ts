@@ -2,7 +2,7 @@
 import { bunSockets } from "./bun-sockets.ts";
 import { nodeCertificates } from "./tls-certificates.ts";
 import { nodeFiles } from "./files.ts";
-import { canConnect, processAlive, spawnChild } from "./node-common.ts";
+import { canConnect, lookup, processAlive, spawnChild } from "./node-common.ts";
 import type { Runtime, ServeOptions, Server } from "./types.ts";
 
 // Bun.serve caps idleTimeout at 255 s.
@@ -44,6 +44,7 @@ export const bunRuntime: Runtime = {
     process.argv[1]?.startsWith("/$bunfs/") || !process.argv[1] ? [process.execPath] : [process.execPath, process.argv[1]],
   serve,
   canConnect,
+  lookup,
   sockets: bunSockets,
   certificates: nodeCertificates,
   files: nodeFiles,

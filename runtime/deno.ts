@@ -2,7 +2,7 @@ import { denoSockets } from "./deno-sockets.ts";
 import { nodeCertificates } from "./tls-certificates.ts";
 import process from "node:process";
 import { nodeFiles } from "./files.ts";
-import { canConnect, processAlive, spawnChild } from "./node-common.ts";
+import { canConnect, lookup, processAlive, spawnChild } from "./node-common.ts";
 import type { Runtime, ServeOptions, Server } from "./types.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -48,6 +48,7 @@ export const denoRuntime: Runtime = {
   selfCommand: () => [D.execPath(), "run", "-A", new URL("../src/main.ts", import.meta.url).pathname],
   serve,
   canConnect,
+  lookup,
   sockets: denoSockets,
   certificates: nodeCertificates,
   files: nodeFiles,

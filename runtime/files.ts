@@ -16,7 +16,7 @@ import {
 import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import type { Files, FileWriter, SpoolReader, SpoolWriter } from "./fs-types.ts";
-import { freeBytesOf, openSpoolFile } from "./node-common.ts";
+import { freeBytesOf, openSpoolFile, totalBytesOf } from "./node-common.ts";
 import { errnoCode } from "./errno.ts";
 
 /** Rethrows `e` with the `code` its message names, when it has none. */
@@ -114,5 +114,6 @@ export const nodeFiles: Files = {
   openReader,
   fsync,
   freeBytes: freeBytesOf,
+  totalBytes: totalBytesOf,
   tempDir: () => tmpdir(),
 };

@@ -131,6 +131,11 @@ export interface Files {
    * @throws `code` ENOENT when `dir` does not exist
    */
   freeBytes(dir: string): number;
+  /**
+   * The size in bytes of the file system holding `dir` (statfs `blocks × bsize`).
+   * @throws `code` ENOENT when `dir` does not exist
+   */
+  totalBytes(dir: string): number;
   /** The OS temp directory (`$TMPDIR`, else `/tmp`), without a trailing slash. */
   tempDir(): string;
 }

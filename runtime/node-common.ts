@@ -3,6 +3,7 @@ import { spawn as nodeSpawn } from "node:child_process";
 import { type FileHandle, open } from "node:fs/promises";
 import { statfsSync, writevSync } from "node:fs";
 import { connect } from "node:net";
+import { lookup as dnsLookup } from "node:dns/promises";
 import type { Child, SpoolWriter } from "./types.ts";
 
 // Coalescing small request-body chunks into one writev keeps syscalls per
@@ -83,6 +84,12 @@ export function freeBytesOf(dir: string): number {
   return Number(s.bavail) * Number(s.bsize);
 }
 
+/** Size of the file system (statfs `blocks × bsize`). Throws if `dir` does not exist. */
+export function totalBytesOf(dir: string): number {
+  const s = statfsSync(dir);
+  return Number(s.blocks) * Number(s.bsize);
+}
+
 const SIGNALS: Record<string, number> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 
 /** Starts `argv` as a child process; see {@link Runtime.spawn}. */
@@ -104,6 +111,11 @@ export function spawnChild(argv: string[], opts: { env?: Record<string, string>;
     },
     exited,
   };
+}
+
+/** See {@link Runtime.lookup}. */
+export async function lookup(host: string): Promise<string[]> {
+  return (await dnsLookup(host, { all: true })).map((a) => a.address);
 }
 
 /** See {@link Runtime.canConnect}. */

@@ -92,6 +92,12 @@ export interface Runtime {
    * speaks HTTP on {@link sockets}. Rejects when the address cannot be bound.
    */
   serve(opts: ServeOptions): Promise<Server>;
+  /**
+   * The addresses a host name resolves to, as a connect would resolve it
+   * (getaddrinfo: /etc/hosts, then DNS); an IP literal resolves to itself.
+   * @throws `code` ENOTFOUND (no such name), EAI_AGAIN (no answer)
+   */
+  lookup(host: string): Promise<string[]>;
   /** Whether a connection to `host:port` (or `socketPath`) is accepted within `timeoutMs` ms (then closed). */
   canConnect(to: { host: string; port: number; socketPath?: string }, timeoutMs: number): Promise<boolean>;
   /** The file system. */

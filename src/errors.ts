@@ -60,3 +60,15 @@ export class AttemptError extends Error {
     return this.kind === "read-timeout" || this.kind === "connect-timeout" || this.kind === "send-timeout" ? 504 : 502;
   }
 }
+
+/**
+ * holdfast is stopping and `--shutdown-timeout` ran out before the request
+ * was answered: 503 with `Retry-After` (RFC 9110 §15.6.4, §10.2.3), never an
+ * empty reply, so a client retries once holdfast is back.
+ */
+export class ShutdownError extends ProxyError {
+  override name = "ShutdownError";
+  constructor() {
+    super(503, "holdfast stopped before the request was answered (--shutdown-timeout ran out)");
+  }
+}

@@ -2,7 +2,8 @@
  * holdfast's entry point: `bun src/main.ts FLAGS`, `deno run -A src/main.ts
  * FLAGS`, or the compiled binary. `holdfast demo` runs the demo;
  * `holdfast demo-upstream` is the demo's sample upload server.
- * Exit status: 0 after a clean shutdown, 1 on a start-up failure, 2 on bad flags.
+ * Exit status: 0 after a clean shutdown, 1 on a start-up failure, 2 on bad flags;
+ * `holdfast --check FLAGS` (nginx -t) exits 0 or 1.
  */
 import { detectRuntime } from "../runtime/index.ts";
 import { helpText } from "./config/help.ts";
@@ -32,10 +33,15 @@ async function serveFromFlags(argv: string[]) {
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     rt.stderr(`holdfast: ${e.message}\n`);
-    return rt.exit(2);
+    // nginx -t: a check that fails exits 1, whatever failed.
+    return rt.exit(argv.includes("--check") ? 1 : 2);
   }
   if (cmd.kind === "help") return print(helpText(VERSION));
   if (cmd.kind === "version") return print(`holdfast ${VERSION} (${rt.name} ${rt.version}, ${rt.platform})`);
+  if (cmd.kind === "check") {
+    const { checkConfig, printReport } = await import("./check.ts");
+    return rt.exit(printReport(rt, await checkConfig(rt, cmd.config)));
+  }
   let proxy: RunningProxy;
   try {
     proxy = await startProxy(rt, cmd.config, print);
@@ -50,9 +56,12 @@ async function serveFromFlags(argv: string[]) {
       c.groups.map((g) => `${g.name}=${g.peers.map((p) => p.address.tls ? p.address.origin : p.address.key).join(",")}`).join(" ")
     }, spool ${c.spoolDirs.join(" ")} (${rt.name} ${rt.version})`,
   );
-  // SIGHUP re-reads the TLS files (nginx's reload, for certificates only); without TLS it changes nothing and ends nothing.
+  // SIGHUP re-reads the files holdfast was given (nginx's reload, for files only); it ends nothing.
+  // Logs go to stdout and stderr, which have no file to reopen: a logrotate setup uses the journal or copytruncate.
   rt.onReloadSignal(() => {
-    for (const line of proxy.reload()) print(`holdfast: ${line}`);
+    const lines = proxy.reload();
+    if (lines.length === 0) lines.push("SIGHUP: nothing to re-read (no --offline-page, --tls-cert or --upstream-ca)");
+    for (const line of lines) print(`holdfast: ${line}`);
   });
   let stopping = false;
   rt.onShutdownSignal(async (signal) => {

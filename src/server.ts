@@ -6,9 +6,13 @@ import type { Config } from "./config/schema.ts";
 import type { ListenSpec } from "./config/tls-flags.ts";
 import { ClientConnection, type ClientLimits, type StartRequest } from "./engine/client-conn.ts";
 import { Inflight } from "./inflight.ts";
+import { ShutdownError } from "./errors.ts";
+import { interruptRequest } from "./engine/interrupt.ts";
+import { failureLine } from "./failure-log.ts";
+import { loadOfflinePage } from "./offline-page.ts";
 import { RouteTable } from "./proxy/routes.ts";
 import { createProxyHandler, type ProxyDeps } from "./proxy/handler.ts";
-import { SpoolStore } from "./spool/store.ts";
+import { openSpoolStore } from "./spool/open-store.ts";
 import { loadCaBundle, loadCertificates } from "./tls/load.ts";
 import { redirectToHttps } from "./tls/redirect.ts";
 import { PeerPool } from "./transport/pool.ts";
@@ -18,6 +22,8 @@ import { HealthChecker } from "./upstream/health.ts";
 // How long shutdown waits for written responses to drain after the last
 // request finished.
 const FLUSH_GRACE_MS = 2000;
+// How long requests cut off at the end of --shutdown-timeout get to send their 503.
+const INTERRUPT_GRACE_MS = 1000;
 // nginx's keepalive_timeout inside an upstream block defaults to 60s.
 const PEER_IDLE_TIMEOUT_MS = 60_000;
 
@@ -29,8 +35,9 @@ export interface RunningProxy {
   port: number;
   /**
    * Graceful stop: closes the listeners and idle client connections, lets
-   * in-flight requests finish for up to `--shutdown-timeout` ms, then removes
-   * every spool file left.
+   * in-flight requests finish for up to `--shutdown-timeout` ms, answers
+   * those still unanswered then with 503 and `Retry-After` (or the offline
+   * page), then removes every spool file left.
    * @returns whether every in-flight request finished in time
    */
   shutdown(): Promise<boolean>;
@@ -39,7 +46,8 @@ export interface RunningProxy {
    * listeners serve the new certificates to connections accepted from now on
    * and new peer connections trust the new CAs; open connections and held
    * requests go on. When a file cannot be read or used, everything stays as
-   * it was.
+   * it was. `--offline-page` is re-read on its own: a broken one keeps the
+   * page in use, and does not stop the certificates from being reloaded.
    * @returns log lines: what was loaded, or why nothing was
    */
   reload(): string[];
@@ -53,9 +61,9 @@ export interface RunningProxy {
  *   file cannot be read or used, or an address cannot be bound
  */
 export async function startProxy(rt: Runtime, config: Config, log: (line: string) => void): Promise<RunningProxy> {
-  const store = new SpoolStore(rt, config.spoolDirs, config.spoolReserveBytes);
+  const store = await openSpoolStore(rt, config, (line) => rt.stderr(`holdfast: warning: ${line}\n`));
   for (const p of store.removeStale()) log(`holdfast: removed stale spool file ${p}`);
-  const offlinePage = config.offlinePagePath ? rt.files.readFile(config.offlinePagePath) : undefined;
+  const offlinePage = config.offlinePagePath ? loadOfflinePage(rt, config.offlinePagePath) : undefined;
   const loaded = config.certFiles.length > 0 ? loadCertificates(rt, config.certFiles) : undefined;
   for (const line of loaded?.lines ?? []) log(`holdfast: ${line}`);
   const upstreamCa = config.upstreamCaPath ? loadCaBundle(rt, config.upstreamCaPath) : undefined;
@@ -102,11 +110,13 @@ export async function startProxy(rt: Runtime, config: Config, log: (line: string
     offlinePage,
     onDone,
     onBug: (id, e) => rt.stderr(`holdfast: request ${id}: ${(e as Error).stack ?? e}\n`),
+    onFailure: (id, status, detail) => rt.stderr(failureLine(id, status, detail)),
     scheme: "http",
   };
+  const httpsDeps: ProxyDeps = { ...deps, scheme: "https" };
   // One handler per scheme: what X-Forwarded-Proto says costs nothing per request.
   const startHttp = createProxyHandler(deps);
-  const startHttps = loaded ? createProxyHandler({ ...deps, scheme: "https" }) : startHttp;
+  const startHttps = loaded ? createProxyHandler(httpsDeps) : startHttp;
   const limits: ClientLimits = {
     maxHeadBytes: config.maxHeaderBytes,
     headerTimeoutMs: config.clientHeaderTimeoutMs,
@@ -144,14 +154,25 @@ export async function startProxy(rt: Runtime, config: Config, log: (line: string
     ports,
     port: ports[0],
     reload(): string[] {
+      const lines: string[] = [];
+      if (config.offlinePagePath) {
+        try {
+          deps.offlinePage = httpsDeps.offlinePage = loadOfflinePage(rt, config.offlinePagePath);
+          lines.push(`SIGHUP: reloaded --offline-page ${config.offlinePagePath}`);
+        } catch (e) {
+          lines.push(`SIGHUP: kept the offline page in use: ${(e as Error).message}`);
+        }
+      }
+      if (config.certFiles.length === 0 && !config.upstreamCaPath) return lines;
       try {
         const next = config.certFiles.length > 0 ? loadCertificates(rt, config.certFiles) : undefined;
         const ca = config.upstreamCaPath ? loadCaBundle(rt, config.upstreamCaPath) : undefined;
         for (const l of listeners) if (next) l.listener.setCertificates?.(next.certificates);
         for (const t of peerTls.values()) t.ca = ca;
-        return [...(next?.lines ?? []), ...(ca ? [`CA bundle ${config.upstreamCaPath}`] : [])].map((l) => `SIGHUP: reloaded ${l}`);
+        const loadedLines = [...(next?.lines ?? []), ...(ca ? [`CA bundle ${config.upstreamCaPath}`] : [])];
+        return [...lines, ...loadedLines.map((l) => `SIGHUP: reloaded ${l}`)];
       } catch (e) {
-        return [`SIGHUP: kept the certificates in use: ${(e as Error).message}`];
+        return [...lines, `SIGHUP: kept the certificates in use: ${(e as Error).message}`];
       }
     },
     async shutdown() {
@@ -161,6 +182,12 @@ export async function startProxy(rt: Runtime, config: Config, log: (line: string
       limits.keepaliveRequests = 0;
       for (const c of conns) c.closeIfIdle();
       const clean = await inflight.idle(config.shutdownTimeoutMs);
+      if (!clean) {
+        // Never an empty reply: what is still held or still uploading gets 503 and Retry-After.
+        const cutOff = new ShutdownError();
+        for (const c of conns) interruptRequest(c, cutOff);
+        await inflight.idle(INTERRUPT_GRACE_MS);
+      }
       store.removeAll();
       for (const p of pools.values()) p.closeAll();
       // The last response may still be on its way out of the socket buffers.
@@ -174,13 +201,19 @@ export async function startProxy(rt: Runtime, config: Config, log: (line: string
   };
 }
 
-/** Binds one `--listen`. @throws Error naming the address and why (EADDRINUSE, EACCES) */
+/** Binds one `--listen`. @throws Error naming the flag, the address and why (EADDRINUSE, EACCES) */
 async function listen(rt: Runtime, spec: ListenSpec, onAccept: (s: Socket) => void, opts?: ListenOptions): Promise<Listener> {
   try {
     return await rt.sockets.listen({ host: spec.host, port: spec.port }, onAccept, opts);
   } catch (e) {
     const code = (e as { code?: string }).code;
-    const why = code === "EADDRINUSE" ? "address in use (EADDRINUSE)" : code ? `${(e as Error).message} (${code})` : (e as Error).message;
-    throw new Error(`cannot listen on ${spec.host}:${spec.port}: ${why}`);
+    const why = code === "EADDRINUSE"
+      ? "address in use (EADDRINUSE): another process, or another holdfast, listens there"
+      : code === "EACCES"
+      ? "permission denied (EACCES): a port below 1024 needs root or CAP_NET_BIND_SERVICE"
+      : code
+      ? `${(e as Error).message} (${code})`
+      : (e as Error).message;
+    throw new Error(`cannot listen on --listen ${spec.host}:${spec.port}${spec.tls ? ",tls" : ""}: ${why}`);
   }
 }

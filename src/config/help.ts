@@ -16,7 +16,7 @@ export function helpText(version: string): string {
     "Flags:",
   ];
   for (const f of FLAGS) {
-    lines.push(`  --${f.name}${f.value ? ` ${f.value}` : ""}${f.multiple ? " (repeatable)" : ""}`);
+    lines.push(`  ${f.short ? `-${f.short}, ` : ""}--${f.name}${f.value ? ` ${f.value}` : ""}${f.multiple ? " (repeatable)" : ""}`);
     lines.push(`      ${f.help}`);
     const facts = [
       f.default !== undefined ? `default: ${f.default}` : "",

@@ -5,6 +5,8 @@
 export interface FlagSpec {
   /** Long name without dashes. */
   name: string;
+  /** One-letter alias (`-h`), for the flags every Unix user types by habit. */
+  short?: string;
   type: "string" | "boolean";
   /** May be given more than once. */
   multiple?: boolean;
@@ -140,14 +142,16 @@ export const FLAGS: FlagSpec[] = [
     value: "DIR",
     default: "/dev/shm/holdfast (else the OS temp dir)",
     nginx: "client_body_temp_path",
-    help: "Spool directory; repeat in order of preference. A body goes to the first with room.",
+    help:
+      "Spool directory; repeat in order of preference. A body goes to the first with room. At start-up each gets a file written, read back and removed: one that fails is skipped with a warning (none working stops holdfast); one that fails later is skipped for 10s.",
   },
   {
     name: "spool-reserve",
     type: "string",
     value: "SIZE",
-    default: "64m",
-    help: "Free space a spool directory must keep after a body is written; else 507.",
+    default: "the smaller of 64m and 5% of the spool's file system",
+    help:
+      "Free space a spool directory must keep after a body is written; else the next directory, else 507. The default keeps a small tmpfs usable (2.5m of a 50m one).",
   },
   {
     name: "body-buffer",
@@ -293,14 +297,15 @@ export const FLAGS: FlagSpec[] = [
     value: "DURATION",
     default: "30s",
     nginx: "worker_shutdown_timeout",
-    help: "On SIGTERM/SIGINT, how long in-flight requests may take to finish.",
+    help:
+      "On SIGTERM/SIGINT, how long in-flight requests may take to finish; those still unanswered then get 503 with Retry-After (or the --offline-page) and their spool files are removed.",
   },
   {
     name: "offline-page",
     type: "string",
     value: "FILE",
     nginx: "error_page 502 503 504 /offline.html",
-    help: "HTML page served when holdfast gives up on the upstream.",
+    help: "HTML page served when holdfast gives up on the upstream. Re-read on SIGHUP; a broken file keeps the page in use.",
   },
   {
     name: "offline-status",
@@ -344,6 +349,13 @@ export const FLAGS: FlagSpec[] = [
     help: "Compression level per coding: gzip 1-9, br 0-11, zstd 1-19.",
   },
   { name: "access-log", type: "string", value: "on|off", default: "on", nginx: "access_log", help: "One line per request on stdout." },
-  { name: "help", type: "boolean", help: "Print this help and exit." },
-  { name: "version", type: "boolean", help: "Print the version and build target and exit." },
+  {
+    name: "check",
+    type: "boolean",
+    nginx: "nginx -t",
+    help:
+      "Check everything and exit without serving: every flag, each spool directory (a file written, read back and removed), each TLS file, the offline page, each peer's address (DNS for names; for a unix socket, its directory). Prints what holdfast would do; exits 0, or 1 naming each problem.",
+  },
+  { name: "help", short: "h", type: "boolean", help: "Print this help and exit." },
+  { name: "version", short: "V", type: "boolean", help: "Print the version and build target and exit." },
 ];

@@ -11,7 +11,8 @@ export class ConfigError extends Error {
 export type Command =
   | { kind: "help" }
   | { kind: "version" }
-  | { kind: "serve"; config: Config };
+  | { kind: "serve"; config: Config }
+  | { kind: "check"; config: Config };
 
 /**
  * Parses holdfast's flags (node:util parseArgs) and validates them (zod).
@@ -22,7 +23,7 @@ export type Command =
  */
 export function parseCommandLine(argv: string[], defaultSpoolDir: string): Command {
   const options = Object.fromEntries(
-    FLAGS.map((f) => [f.name, f.multiple ? { type: f.type, multiple: true } : { type: f.type }]),
+    FLAGS.map((f) => [f.name, { type: f.type, ...(f.multiple ? { multiple: true } : {}), ...(f.short ? { short: f.short } : {}) }]),
   ) as ParseArgsConfig["options"];
   let values: Record<string, unknown>;
   try {
@@ -36,7 +37,7 @@ export function parseCommandLine(argv: string[], defaultSpoolDir: string): Comma
   for (const f of FLAGS) {
     const v = values[f.name];
     if (f.type === "boolean") {
-      if (f.name !== "help" && f.name !== "version") raw[f.name] = v === true;
+      if (f.name !== "help" && f.name !== "version" && f.name !== "check") raw[f.name] = v === true;
       continue;
     }
     // A default shown with prose ("502 (504 on a timeout)") is not a value.
@@ -54,7 +55,7 @@ export function parseCommandLine(argv: string[], defaultSpoolDir: string): Comma
     const quoted = shown === undefined || typeof shown === "boolean" ? "" : ` "${shown}"`;
     throw new ConfigError(`Cannot use --${flag}${quoted}: ${issue.message}`);
   }
-  return { kind: "serve", config: r.data };
+  return { kind: values.check ? "check" : "serve", config: r.data };
 }
 
 const VALUED = new Set(FLAGS.filter((f) => f.type === "string").map((f) => `--${f.name}`));

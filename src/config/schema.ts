@@ -77,7 +77,8 @@ export const configSchema = z.object({
   "next-upstream-timeout": duration,
   keepalive: count,
   spool: z.array(z.string().min(1)).min(1),
-  "spool-reserve": size,
+  // Optional: the default depends on each directory's file system (store.ts).
+  "spool-reserve": size.optional(),
   "body-buffer": size,
   "buffer-request": onOff,
   "buffer-response": onOff,

@@ -12,11 +12,23 @@ export interface ListenSpec {
 }
 
 /** Accepted `--listen` form. */
-export const LISTEN_FORM = "HOST:PORT[,tls] with a port from 1 to 65535 (0.0.0.0:8080, 0.0.0.0:443,tls)";
+export const LISTEN_FORM = "[HOST]:PORT[,tls] or PORT, with a port from 1 to 65535 (0.0.0.0:8080, 8080, :443,tls)";
 
-/** Parses one `--listen` value. @throws Error with {@link LISTEN_FORM} */
+// The host of a bare `PORT` or `:PORT`: every IPv4 address, as nginx's `listen 8080`.
+const ALL_ADDRESSES = "0.0.0.0";
+
+/**
+ * Parses one `--listen` value: `HOST:PORT`, or `PORT` and `:PORT` for every
+ * address (nginx `listen 8080`), with `,tls`.
+ * @throws Error with {@link LISTEN_FORM}, or saying that the port is out of range
+ */
 export function parseListen(s: string): ListenSpec {
-  const [addr, ...opts] = s.split(",");
+  const [given, ...opts] = s.split(",");
+  const addr = /^:?\d+$/.test(given) ? `${ALL_ADDRESSES}:${given.replace(/^:/, "")}` : given;
+  const port = /:(\d+)$/.exec(addr)?.[1];
+  if (port !== undefined && !(Number(port) >= 1 && Number(port) <= 65535)) {
+    throw new Error(`port ${port} is out of range: expected 1 to 65535`);
+  }
   const hp = parseHostPort(addr);
   if (!hp || opts.some((o) => o !== "tls")) throw new Error(`expected ${LISTEN_FORM}`);
   return { ...hp, tls: opts.includes("tls") };

@@ -1,22 +1,26 @@
-import { AttemptError, ClientGoneError, ProxyError } from "../errors.ts";
+import { AttemptError, ClientGoneError, ProxyError, ShutdownError } from "../errors.ts";
 import type { ClientConnection } from "../engine/client-conn.ts";
 import { ParseError } from "../http1/errors.ts";
 import { reasonOf } from "../http1/reasons.ts";
 import type { AccessRecord } from "../access-log.ts";
 import type { ProxyDeps } from "./handler.ts";
 import { ownResponseHead } from "./response-head.ts";
+import { errorBody } from "./error-body.ts";
 
-const ENC = new TextEncoder();
+// Seconds a client is told to wait after a shutdown cut its request off: about a supervisor's restart.
+const RETRY_AFTER_S = "5";
 
 /**
  * The one place where a failure becomes the client's answer and the logged
  * status: a malformed request 400/501 (and close), an early refusal 408, 413,
  * 417, 507 (with a lingering close), the client gone 499 (nothing sent), an
- * upstream failure 502/504 or the offline page, a bug 500.
+ * upstream failure 502/504 or the offline page, a shutdown 503 with
+ * `Retry-After` (or the offline page), a bug 500. A 5xx body is generic
+ * (error-body.ts); its detail goes to `onFailure` with the request id.
  * @returns the status for the access log
  */
 export function failToProxy(
-  d: Pick<ProxyDeps, "config" | "offlinePage" | "onBug">,
+  d: Pick<ProxyDeps, "config" | "offlinePage" | "onBug" | "onFailure">,
   conn: ClientConnection,
   rec: AccessRecord,
   e: unknown,
@@ -25,21 +29,33 @@ export function failToProxy(
     conn.abort();
     return 499;
   }
+  if (e instanceof ShutdownError && d.offlinePage) {
+    d.onFailure(rec.id, 503, e.message);
+    respond(conn, 503, "text/html; charset=utf-8", d.offlinePage, [["Cache-Control", "no-store"], ["Retry-After", RETRY_AFTER_S]]);
+    rec.sentBytes = d.offlinePage.byteLength;
+    return 503;
+  }
   if (e instanceof ParseError || e instanceof ProxyError) {
-    conn.respondAndClose(e.status, reasonOf(e.status), ENC.encode(`${e.status} ${e.message}\n`));
+    if (e.status >= 500) d.onFailure(rec.id, e.status, e.message);
+    const body = errorBody(e.status, e.message, rec.id);
+    conn.respondAndClose(e.status, reasonOf(e.status), body, e instanceof ShutdownError ? [["Retry-After", RETRY_AFTER_S]] : []);
+    rec.sentBytes = body.byteLength;
     return e.status;
   }
   if (e instanceof AttemptError) {
+    d.onFailure(rec.id, e.status, e.message);
     const c = d.config;
     const status = d.offlinePage ? (c.offlineStatus ?? e.status) : e.status;
-    const body = d.offlinePage ?? ENC.encode(`${e.status} ${e.message}\n`);
+    const body = d.offlinePage ?? errorBody(e.status, e.message, rec.id);
     const type = d.offlinePage ? "text/html; charset=utf-8" : "text/plain; charset=utf-8";
     respond(conn, status, type, body, d.offlinePage ? [["Cache-Control", "no-store"]] : []);
     rec.sentBytes = body.byteLength;
     return status;
   }
   d.onBug(rec.id, e);
-  conn.respondAndClose(500, reasonOf(500), ENC.encode("500 Internal error in holdfast\n"));
+  const body = errorBody(500, "", rec.id);
+  conn.respondAndClose(500, reasonOf(500), body);
+  rec.sentBytes = body.byteLength;
   return 500;
 }
 

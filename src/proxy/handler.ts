@@ -1,6 +1,6 @@
 import type { Config } from "../config/schema.ts";
 import type { AccessRecord } from "../access-log.ts";
-import { AttemptError, ClientGoneError, ProxyError } from "../errors.ts";
+import { AttemptError, ClientGoneError, ProxyError, ShutdownError } from "../errors.ts";
 import { requestFraming } from "../http1/framing.ts";
 import type { RequestHead } from "../http1/head.ts";
 import type { Inflight } from "../inflight.ts";
@@ -45,6 +45,8 @@ export interface ProxyDeps {
   onDone(record: AccessRecord): void;
   /** Reports a bug (an unexpected exception), with its stack. */
   onBug(id: string, error: unknown): void;
+  /** Receives what a generic 5xx body leaves out (failure-log.ts): the request id, its status, the detail. */
+  onFailure(id: string, status: number, detail: string): void;
   /** The listener's scheme: `https` on a TLS one (`X-Forwarded-Proto`, `$scheme`). */
   scheme: "http" | "https";
 }
@@ -73,7 +75,8 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
   d.inflight.begin();
   const rec = new RequestRecord(conn.clientAddress, head.method, head.target);
   const gone = new GoneSignal();
-  conn.onGone = () => gone.abort(new ClientGoneError());
+  // A shutdown that ran out of time ends the request with its own error (503), anything else is the client leaving.
+  conn.onGone = (e) => gone.abort(e instanceof ShutdownError ? e : new ClientGoneError());
   let spooler: Spooler | undefined;
   let bodyEndedAt = Date.now();
   // least-conn counts a peer's request until its response is relayed.
@@ -190,7 +193,7 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
   } catch (e) {
     rec.heldMs ||= rec.attempts.length ? Date.now() - bodyEndedAt : 0;
     // A streamed body that failed (the client left, 408, 413) is why its try failed.
-    rec.status = failToProxy(d, conn, rec, stream?.error ?? e);
+    rec.status = failToProxy(d, conn, rec, stream?.error ?? (gone.reason instanceof ShutdownError ? gone.reason : e));
   } finally {
     gone.exchange = undefined;
     servedBy?.end();

@@ -94,7 +94,7 @@ export class Spooler implements BodySink {
     if (!this.#dir) throw new ProxyError(507, "No spool directory has room for the request body");
     this.#queued = this.#memory;
     this.#memory = [];
-    this.#opening = o.store.create(this.#dir, o.requestId).then(
+    this.#opening = this.#create(this.#dir).then(
       (file) => {
         this.#file = file;
         this.#opening = null;
@@ -107,6 +107,25 @@ export class Spooler implements BodySink {
         this.#error = spoolWriteError(e);
       },
     );
+  }
+
+  /**
+   * Creates the spool file in `dir`, else in the next directory with room:
+   * a directory that fails (read-only, gone, not ours) costs the upload
+   * nothing while another one works.
+   */
+  async #create(dir: string): Promise<SpoolFile> {
+    const o = this.#o;
+    for (;;) {
+      try {
+        return await o.store.create(dir, o.requestId);
+      } catch (e) {
+        o.store.reportFailure(dir, e);
+        const next = o.store.pickDir(o.declared ?? o.bufferBytes, dir);
+        if (next === undefined) throw e;
+        this.#dir = dir = next;
+      }
+    }
   }
 
   #write(bytes: Uint8Array): void {

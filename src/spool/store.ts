@@ -5,6 +5,13 @@ import type { Runtime, SpoolWriter } from "../../runtime/index.ts";
 // start-up, the request id ties it to its access-log line.
 const NAME = /^holdfast-(\d+)-([0-9a-z]+)\.spool$/;
 
+// The default --spool-reserve: the smaller of 64 MiB and 5 % of the spool's
+// file system, so a 50 MB tmpfs keeps 2.5 MB free instead of refusing every body.
+const DEFAULT_RESERVE_BYTES = 64 * 1024 * 1024;
+const DEFAULT_RESERVE_SHARE = 0.05;
+// A directory that failed to take a spool file is skipped for this long, then tried again.
+const SKIP_FAILED_MS = 10_000;
+
 /** A spool file being written or ready for replay. */
 export interface SpoolFile {
   path: string;
@@ -12,24 +19,73 @@ export interface SpoolFile {
 }
 
 /**
+ * The default `--spool-reserve` of the file system holding `dir`: the
+ * smaller of 64 MiB and 5 % of its size; 64 MiB when its size cannot be read.
+ */
+export function defaultReserveBytes(rt: Runtime, dir: string): number {
+  try {
+    return Math.min(DEFAULT_RESERVE_BYTES, Math.floor(rt.files.totalBytes(dir) * DEFAULT_RESERVE_SHARE));
+  } catch {
+    return DEFAULT_RESERVE_BYTES;
+  }
+}
+
+/**
  * The spool directories (nginx `client_body_temp_path`), in order of
- * preference, with the free-space rule of `--spool-reserve`.
+ * preference, with the free-space rule of `--spool-reserve`. A directory
+ * where a spool file could not be created is skipped for 10 s.
  */
 export class SpoolStore {
   readonly #rt: Runtime;
   readonly #dirs: string[];
-  readonly #reserveBytes: number;
+  readonly #reserve: Map<string, number>;
+  // Epoch ms until which each directory (by index) is skipped after a failure; 0: usable.
+  readonly #skipUntil: number[];
+  readonly #warn: (line: string) => void;
   readonly #live = new Set<string>();
 
   /**
    * Creates missing directories (mode 0700).
+   * @param reserveBytes `--spool-reserve` for every directory; undefined: each
+   *   directory's {@link defaultReserveBytes}
+   * @param warn receives a line when a directory starts being skipped
    * @throws when a directory cannot be created
    */
-  constructor(rt: Runtime, dirs: string[], reserveBytes: number) {
+  constructor(rt: Runtime, dirs: string[], reserveBytes: number | undefined, warn: (line: string) => void = () => {}) {
     this.#rt = rt;
     this.#dirs = dirs;
-    this.#reserveBytes = reserveBytes;
+    this.#warn = warn;
     for (const d of dirs) rt.files.mkdirp(d, 0o700);
+    this.#reserve = new Map(dirs.map((d) => [d, reserveBytes ?? defaultReserveBytes(rt, d)]));
+    this.#skipUntil = dirs.map(() => 0);
+  }
+
+  /** The spool directories in use, in order of preference. */
+  get dirs(): readonly string[] {
+    return this.#dirs;
+  }
+
+  /** Bytes `dir` must keep free after a body (`--spool-reserve`, or its default). */
+  reserveOf(dir: string): number {
+    return this.#reserve.get(dir) ?? DEFAULT_RESERVE_BYTES;
+  }
+
+  /**
+   * A spool file could not be created in `dir`: unless the file system is
+   * merely full (which `--spool-reserve` already watches), the directory is
+   * skipped for 10 s, so uploads go to the next one instead of failing one
+   * after another.
+   */
+  reportFailure(dir: string, error: unknown): void {
+    const code = (error as { code?: string }).code;
+    if (code === "ENOSPC" || code === "EDQUOT") return;
+    const i = this.#dirs.indexOf(dir);
+    if (i < 0) return;
+    const now = Date.now();
+    if (this.#skipUntil[i] <= now) {
+      this.#warn(`spool directory ${dir} failed (${(error as Error).message}); skipping it for ${SKIP_FAILED_MS / 1000} s`);
+    }
+    this.#skipUntil[i] = now + SKIP_FAILED_MS;
   }
 
   /**
@@ -55,17 +111,24 @@ export class SpoolStore {
   }
 
   /**
-   * The first directory where `bytes` more still leaves `--spool-reserve` free.
+   * The first directory where `bytes` more still leaves `--spool-reserve`
+   * free, skipping those that failed in the last 10 s.
+   * @param after only directories after this one are considered (the next to try when it failed)
    * @returns the directory, or undefined when none has room (507)
    */
-  pickDir(bytes: number): string | undefined {
-    return this.#dirs.find((d) => this.hasRoom(d, bytes));
+  pickDir(bytes: number, after?: string): string | undefined {
+    const dirs = this.#dirs;
+    const now = Date.now();
+    for (let i = after === undefined ? 0 : dirs.indexOf(after) + 1; i < dirs.length; i++) {
+      if (this.#skipUntil[i] <= now && this.hasRoom(dirs[i], bytes)) return dirs[i];
+    }
+    return undefined;
   }
 
   /** Whether `dir` can take `bytes` more and keep the reserve. */
   hasRoom(dir: string, bytes: number): boolean {
     try {
-      return this.#rt.files.freeBytes(dir) - bytes >= this.#reserveBytes;
+      return this.#rt.files.freeBytes(dir) - bytes >= this.reserveOf(dir);
     } catch {
       return false;
     }

@@ -63,7 +63,7 @@ describe.each(TARGETS)("lifecycle on %s", (target) => {
     const cases: [string[], RegExp][] = [
       [["--hold", "5x"], /--hold "5x".*250ms, 30s/],
       [["--max-body", "ten"], /--max-body "ten".*128k/],
-      [["--listen", "nowhere"], /--listen "nowhere".*HOST:PORT/],
+      [["--listen", "nowhere"], /--listen "nowhere".*\[HOST\]:PORT/],
       [["--upstream", "http://"], /--upstream "http:\/\/".*HOST:PORT/],
       [["--offline-status", "99"], /--offline-status "99".*200 to 599/],
       [["--upstream", "127.0.0.1:9,heavy"], /--upstream "127.0.0.1:9,heavy": unknown option "heavy"/],

@@ -53,7 +53,7 @@ describe.each(TARGETS)("routes on %s", (target) => {
     expect(await get(`${hf.url}/healthz`)).toEqual({ status: 200, port: c, url: "/healthz" });
     const miss = await curl([`${hf.url}/nothing/here`], 10_000);
     expect(miss.status).toBe(404);
-    expect(miss.body).toContain("No --route matches /nothing/here");
+    expect(miss.body).toBe(`404 Not Found: No --route matches /nothing/here\nrequest id: ${/request id: (\w+)/.exec(miss.body)?.[1]}\n`);
     expect(await hf.waitLine(/"GET \/nothing\/here" 404/)).toContain("attempts=0");
   }, 30_000);
 

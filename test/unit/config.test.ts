@@ -16,7 +16,8 @@ describe("parseCommandLine()", () => {
     const c = serve(["--upstream", "127.0.0.1:3000"]);
     expect(c.listeners).toEqual([{ host: "0.0.0.0", port: 8080, tls: false }]);
     expect(c.spoolDirs).toEqual(["/spool-default"]);
-    expect(c.spoolReserveBytes).toBe(64 * 1024 * 1024);
+    // Undefined: each directory gets the smaller of 64 MiB and 5 % of its file system (store.ts).
+    expect(c.spoolReserveBytes).toBeUndefined();
     expect(c.bodyBufferBytes).toBe(128 * 1024);
     expect(c.maxBodyBytes).toBe(0);
     expect(c.holdMs).toBe(60_000);
@@ -38,14 +39,32 @@ describe("parseCommandLine()", () => {
 
   test("a bad value names the flag, the value and the accepted form", () => {
     expect(() => serve(["--upstream", "a:1", "--body-buffer", "1.5m"])).toThrow(/^Cannot use --body-buffer "1.5m": expected .*128k/);
-    expect(() => serve(["--upstream", "a:1", "--listen", "h:70000"])).toThrow(/--listen "h:70000"/);
+    expect(() => serve(["--upstream", "a:1", "--listen", "h:70000"])).toThrow(
+      /--listen "h:70000": port 70000 is out of range: expected 1 to 65535/,
+    );
+    expect(() => serve(["--upstream", "a:1", "--listen", "0"])).toThrow(/--listen "0": port 0 is out of range/);
     expect(() => serve(["--upstream", "a:1", "--access-log", "maybe"])).toThrow(/--access-log "maybe": expected on or off/);
     expect(() => serve(["--upstream", "a:1", "--listen"])).toThrow(ConfigError);
   });
 
-  test("--help and --version win over everything else", () => {
+  test("--help and --version win over everything else; -h and -V are the same", () => {
     expect(parseCommandLine(["--help"], "/x").kind).toBe("help");
     expect(parseCommandLine(["--version"], "/x").kind).toBe("version");
+    expect(parseCommandLine(["-h"], "/x").kind).toBe("help");
+    expect(parseCommandLine(["-V", "--upstream", "a:1"], "/x").kind).toBe("version");
+  });
+
+  test("--listen PORT and :PORT mean every IPv4 address on that port, as nginx's listen 8080", () => {
+    const at = (v: string) => serve(["--upstream", "a:1", "--listen", v]).listeners[0];
+    expect(at("8080")).toEqual({ host: "0.0.0.0", port: 8080, tls: false });
+    expect(at(":8080")).toEqual({ host: "0.0.0.0", port: 8080, tls: false });
+    expect(at("[::1]:8443")).toEqual({ host: "::1", port: 8443, tls: false });
+  });
+
+  test("--check is a check of the same configuration", () => {
+    const c = parseCommandLine(["--check", "--upstream", "a:1"], "/x");
+    expect(c.kind).toBe("check");
+    expect(() => parseCommandLine(["--check", "--hold", "x", "--upstream", "a:1"], "/x")).toThrow(/--hold "x"/);
   });
 });
 
@@ -95,7 +114,7 @@ describe("TLS flags", () => {
 
   test("a TLS flag that does not fit names the flag and the accepted form", () => {
     const bad: [string[], RegExp][] = [
-      [["--upstream", "a:1", "--listen", "0.0.0.0:443,ssl"], /^Cannot use --listen "0.0.0.0:443,ssl": expected HOST:PORT\[,tls\]/],
+      [["--upstream", "a:1", "--listen", "0.0.0.0:443,ssl"], /^Cannot use --listen "0.0.0.0:443,ssl": expected \[HOST\]:PORT\[,tls\]/],
       [["--upstream", "a:1", "--listen", "0.0.0.0:443,tls"], /^Cannot use --listen "0.0.0.0:443,tls": a ,tls listener needs --tls-cert/],
       [[...tls, "--tls-cert", "/a.pem"], /^Cannot use --tls-cert "\/a.pem": no --tls-key without a NAME/],
       [[...tls, "--tls-cert", "/a.pem", "--tls-key", "x.test=/x.key"], /^Cannot use --tls-key "x.test=\/x.key": no --tls-cert for x.test/],

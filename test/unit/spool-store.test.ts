@@ -93,3 +93,39 @@ test("create() and createEmpty() make files named by pid and request id, mode 06
   expect(existsSync(empty)).toBe(false);
   expect(store.liveCount).toBe(0);
 });
+
+test("the default --spool-reserve is the smaller of 64 MiB and 5 % of the file system", () => {
+  const [small, big, odd] = [freshDir(), freshDir(), freshDir()];
+  const total = new Map<string, number>([[small, 50_000_000], [big, 10 * 2 ** 30]]);
+  const files: Files = {
+    ...rt.files,
+    totalBytes: (dir) => {
+      const bytes = total.get(dir);
+      if (bytes === undefined) throw Object.assign(new Error(`statfs ${dir}`), { code: "EIO" });
+      return bytes;
+    },
+  };
+  const store = new SpoolStore({ ...rt, files }, [small, big, odd], undefined);
+  expect(store.reserveOf(small)).toBe(2_500_000);
+  expect(store.reserveOf(big)).toBe(64 * 2 ** 20);
+  // A file system whose size cannot be read keeps the old default.
+  expect(store.reserveOf(odd)).toBe(64 * 2 ** 20);
+  expect(new SpoolStore({ ...rt, files }, [small], 1000).reserveOf(small)).toBe(1000);
+});
+
+test("reportFailure() skips a directory for 10 s, with one warning; a full one is not skipped; pickDir(after) looks further on", () => {
+  const [a, b] = [freshDir(), freshDir()];
+  const warnings: string[] = [];
+  const store = new SpoolStore(rt, [a, b], 0, (w) => warnings.push(w));
+  expect(store.pickDir(1)).toBe(a);
+  expect(store.pickDir(1, a)).toBe(b);
+  expect(store.pickDir(1, b)).toBeUndefined();
+  store.reportFailure(a, Object.assign(new Error("ENOSPC: no space left"), { code: "ENOSPC" }));
+  expect(store.pickDir(1)).toBe(a);
+  expect(warnings).toEqual([]);
+  const erofs = Object.assign(new Error("EROFS: read-only file system"), { code: "EROFS" });
+  store.reportFailure(a, erofs);
+  store.reportFailure(a, erofs);
+  expect(store.pickDir(1)).toBe(b);
+  expect(warnings).toEqual([`spool directory ${a} failed (EROFS: read-only file system); skipping it for 10 s`]);
+});

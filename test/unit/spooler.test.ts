@@ -78,3 +78,30 @@ test("507 before reading when the declared length leaves no spool directory its 
   }
   expect((err as ProxyError).status).toBe(507);
 });
+
+test("a spool file that cannot be created in the first directory is created in the next one", async () => {
+  const [bad, good] = [`${work}/fall-bad`, `${work}/fall-good`];
+  // The first directory has room but refuses files, as a read-only remount after start-up does.
+  const files = {
+    ...rt.files,
+    openSpool: (path: string) =>
+      path.startsWith(`${bad}/`)
+        ? Promise.reject(Object.assign(new Error(`EROFS: read-only file system, open '${path}'`), { code: "EROFS" }))
+        : rt.files.openSpool(path),
+  };
+  const warnings: string[] = [];
+  const fallStore = new SpoolStore({ ...rt, files }, [bad, good], 0, (w) => warnings.push(w));
+  const s = new Spooler(opts({ store: fallStore, declared: 4096 }));
+  const bytes = random(4096);
+  s.data(bytes);
+  const body = await s.finish();
+  expect(body.path?.startsWith(`${good}/`)).toBe(true);
+  expect(sha(readFileSync(body.path!))).toBe(sha(bytes));
+  expect(warnings).toHaveLength(1);
+  await s.abort();
+  // With no directory left that works, the error is the upload's.
+  const lone = new SpoolStore({ ...rt, files }, [bad], 0);
+  const t = new Spooler(opts({ store: lone, declared: 4096 }));
+  t.data(bytes);
+  await expect(t.finish()).rejects.toMatchObject({ status: 500 });
+});
