@@ -33,11 +33,12 @@ import {
   renderParallelSection,
 } from "./lib/parallel-report.ts";
 import { type PathEnv, paths, type PathSpec, type RunningPath } from "./lib/paths.ts";
-import { fromDir, REPO, snapshot, type Source, workTree } from "./lib/source.ts";
+import { fromDir, snapshot, type Source, workTree } from "./lib/source.ts";
 import { childIdentities, freePort, killIdentity, start, type Started, stop, waitForPort } from "./lib/proc.ts";
 import { renderSingleSection, REPORT_TITLE, type Row, type RunInfo, SINGLE_HEADING, type SizeResult, verdicts } from "./lib/report.ts";
 import { GET_HEADING, PROFILE_HEADING } from "./lib/get-report.ts";
-import { keptSection, writeSection } from "./lib/sections.ts";
+import { formatReport, keptSection, writeSection } from "./lib/sections.ts";
+import { TLS_HEADING } from "./lib/tls-report.ts";
 import { RssSampler, vmField } from "./lib/rss.ts";
 import { mbPerSecond, median } from "./lib/stats.ts";
 
@@ -300,19 +301,6 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/**
- * Formats the report the way `deno fmt --check bench` wants it (tables
- * aligned, prose wrapped at 140 columns, as deno.json says); only a warning
- * when that cannot be done.
- */
-function formatReport(path: string): void {
-  const deno = join(REPO, "node_modules/.bin/deno");
-  if (!existsSync(deno)) return console.warn(`${deno} is missing: ${path} is left unformatted (deno fmt would change it)`);
-  const argv = [deno, "fmt", "--quiet", "--config", join(REPO, "deno.json"), path];
-  const r = Bun.spawnSync(argv, { cwd: REPO, stdout: "pipe", stderr: "pipe", timeout: 60_000 });
-  if (r.exitCode !== 0) console.warn(`deno fmt ${path} failed (${r.exitCode}): ${r.stderr.toString().trim()}`);
-}
-
 /** Free bytes on /dev/shm. */
 function shmFree(): number {
   const st = statfsSync(SHM);
@@ -392,7 +380,7 @@ async function main(): Promise<number> {
         renderSingleSection(info([loadBefore, parallel.length ? loadMid : loadAfter]), single, notes).trimEnd(),
         "",
       ].join("\n") + (parallelSection ? `\n${parallelSection.trimEnd()}\n` : keptSection(a.report, PARALLEL_HEADING)) +
-        keptSection(a.report, GET_HEADING) + keptSection(a.report, PROFILE_HEADING);
+        keptSection(a.report, GET_HEADING) + keptSection(a.report, PROFILE_HEADING) + keptSection(a.report, TLS_HEADING);
       writeFileSync(a.report, doc);
       formatReport(a.report);
       console.log(`wrote ${a.report} (${SINGLE_HEADING}${parallelSection ? `, ${PARALLEL_HEADING}` : ""}; other sections kept)`);

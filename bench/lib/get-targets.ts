@@ -50,7 +50,12 @@ const NGINX = "/usr/sbin/nginx";
  * Starts an nginx master with the config `conf(base)` in `dir` and waits until
  * it listens and its worker exists.
  */
-async function startNginx(name: string, dir: string, track: (p: Started) => void, conf: (b: GetNginxBase) => string): Promise<Running> {
+export async function startNginx(
+  name: string,
+  dir: string,
+  track: (p: Started) => void,
+  conf: (b: GetNginxBase) => string,
+): Promise<Running> {
   const port = await freePort();
   mkdirSync(dir, { recursive: true });
   const file = join(dir, "nginx.conf");

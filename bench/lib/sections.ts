@@ -2,7 +2,10 @@
  * One Markdown file, several writers: each benchmark owns a `## ` section of
  * bench/REPORT.md and replaces only that, leaving the others' text as it was.
  */
+/// <reference types="bun-types" />
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { REPO } from "./source.ts";
 
 /** Start and end line indexes of the section headed exactly `heading` (up to the next `# ` or `## ` heading), or undefined. */
 function find(lines: string[], heading: string): [number, number] | undefined {
@@ -42,4 +45,17 @@ export function keptSection(path: string, heading: string): string {
 export function writeSection(path: string, heading: string, section: string, title: string): void {
   const doc = existsSync(path) ? readFileSync(path, "utf8") : `${title}\n`;
   writeFileSync(path, replaceSection(doc, heading, section));
+}
+
+/**
+ * Formats the report the way `deno fmt --check bench` wants it (tables
+ * aligned, prose wrapped at 140 columns, as deno.json says); only a warning
+ * when that cannot be done.
+ */
+export function formatReport(path: string): void {
+  const deno = join(REPO, "node_modules/.bin/deno");
+  if (!existsSync(deno)) return console.warn(`${deno} is missing: ${path} is left unformatted (deno fmt would change it)`);
+  const argv = [deno, "fmt", "--quiet", "--config", join(REPO, "deno.json"), path];
+  const r = Bun.spawnSync(argv, { cwd: REPO, stdout: "pipe", stderr: "pipe", timeout: 60_000 });
+  if (r.exitCode !== 0) console.warn(`deno fmt ${path} failed (${r.exitCode}): ${r.stderr.toString().trim()}`);
 }
