@@ -11,7 +11,7 @@
  * 1 on a failure, 2 on bad flags.
  */
 /// <reference types="bun-types" />
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { profileTable, summarizeProfile } from "./lib/cpuprofile.ts";
 import { cpuTimeOf, resetPeakRss } from "./lib/cpu.ts";
@@ -23,7 +23,7 @@ import { parseFlags, runMain } from "./lib/main.ts";
 import { childIdentities, killIdentity, type Started, stop } from "./lib/proc.ts";
 import { vmField } from "./lib/rss.ts";
 import { writeSection } from "./lib/sections.ts";
-import { fromDir, REPO, snapshot, type Source, workTree } from "./lib/source.ts";
+import { binaryNote, fromDir, REPO, snapshot, type Source, workTree } from "./lib/source.ts";
 import { wrk, wrkVersion } from "./lib/wrk.ts";
 
 const WORK = join(REPO, "bench/work");
@@ -81,18 +81,6 @@ async function checkResponse(name: string, url: string): Promise<void> {
 function versionOf(argv: string[]): string {
   const r = Bun.spawnSync(argv, { stdout: "pipe", stderr: "pipe" });
   return r.stdout.toString().split("\n")[0].trim();
-}
-
-/** Newest modification time (ms) of the files under `dirs`; bounded by the trees' size. */
-function newestMtime(dirs: string[]): number {
-  let newest = 0;
-  for (const d of dirs) {
-    for (const f of readdirSync(d, { recursive: true, encoding: "utf8" })) {
-      const s = statSync(join(d, f));
-      if (s.isFile() && s.mtimeMs > newest) newest = s.mtimeMs;
-    }
-  }
-  return newest;
 }
 
 function sourcesOf(a: GetArgs, dir: string): Source[] {
@@ -165,15 +153,8 @@ async function bench(a: GetArgs, sources: Source[], dir: string): Promise<number
 
   const notes: string[] = [];
   const wt = sources.find((s) => s.label === "work tree");
-  if (wt && a.variants.includes("binary")) {
-    if (!wt.binary) {
-      notes.push("dist/holdfast-linux-x64 was not built (`bun build.ts x64`), so the work tree's compiled binary was not measured.");
-    } else if (statSync(wt.binary).mtimeMs < newestMtime([join(REPO, "src"), join(REPO, "runtime")])) {
-      notes.push(
-        "dist/holdfast-linux-x64 is older than the newest file in src/ or runtime/: its row may measure older code (rebuild with `bun build.ts x64`).",
-      );
-    }
-  }
+  const binary = wt && a.variants.includes("binary") ? binaryNote(wt) : undefined;
+  if (binary) notes.push(binary);
   const info = {
     date: new Date().toISOString(),
     command: ["bun", "bench/get.ts", ...process.argv.slice(2)].join(" "),

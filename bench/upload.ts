@@ -39,6 +39,7 @@ import { renderSingleSection, REPORT_TITLE, type Row, type RunInfo, SINGLE_HEADI
 import { GET_HEADING, PROFILE_HEADING } from "./lib/get-report.ts";
 import { GZIP_HEADING } from "./lib/gzip-report.ts";
 import { formatReport, keptSection, writeSection } from "./lib/sections.ts";
+import { TLS_HEADING } from "./lib/tls-report.ts";
 import { RssSampler, vmField } from "./lib/rss.ts";
 import { mbPerSecond, median } from "./lib/stats.ts";
 
@@ -381,7 +382,8 @@ async function main(): Promise<number> {
         renderSingleSection(info([loadBefore, parallel.length ? loadMid : loadAfter]), single, notes).trimEnd(),
         "",
       ].join("\n") + (parallelSection ? `\n${parallelSection.trimEnd()}\n` : keptSection(a.report, PARALLEL_HEADING)) +
-        keptSection(a.report, GET_HEADING) + keptSection(a.report, PROFILE_HEADING) + keptSection(a.report, GZIP_HEADING);
+        keptSection(a.report, GET_HEADING) + keptSection(a.report, PROFILE_HEADING) + keptSection(a.report, GZIP_HEADING) +
+        keptSection(a.report, TLS_HEADING);
       writeFileSync(a.report, doc);
       formatReport(a.report);
       console.log(`wrote ${a.report} (${SINGLE_HEADING}${parallelSection ? `, ${PARALLEL_HEADING}` : ""}; other sections kept)`);

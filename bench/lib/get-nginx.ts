@@ -52,6 +52,26 @@ export function responderConf(s: GetNginxBase): string {
 `;
 }
 
+/** A TLS listener of the proxy (bench/tls.ts): its port and PEM files. */
+export interface NginxTls {
+  port: number;
+  cert: string;
+  key: string;
+}
+
+/**
+ * The lines of a TLS listener next to the plain one: TLS 1.3 only, one
+ * certificate; session tickets and the session cache as nginx's defaults
+ * (tickets on, no cache), so a returning client resumes with a ticket.
+ */
+function tlsLines(t: NginxTls): string {
+  return `    listen 127.0.0.1:${t.port} ssl;
+    ssl_protocols TLSv1.3;
+    ssl_certificate ${t.cert};
+    ssl_certificate_key ${t.key};
+`;
+}
+
 /**
  * A responder serving the files of `root` as they are (no gzip, `sendfile
  * on`, so serving costs little), with `Content-Length`; `.json` files as
@@ -75,9 +95,10 @@ export function staticConf(s: GetNginxBase & { root: string }): string {
  * 32`, holdfast's `--keepalive` default), response buffering on (nginx's
  * default, written out so the comparison is explicit). `location` holds
  * more directives for the location, one per line (bench/gzip.ts: `gzip on;`
- * and its settings).
+ * and its settings). With `tls`, the same server also listens with TLS on
+ * `tls.port` (bench/tls.ts).
  */
-export function proxyConf(s: GetNginxBase & { upstreamPort: number; location?: string[] }): string {
+export function proxyConf(s: GetNginxBase & { upstreamPort: number; location?: string[]; tls?: NginxTls }): string {
   return `${head(s)}  upstream responder {
     server 127.0.0.1:${s.upstreamPort};
     keepalive 32;
@@ -85,7 +106,7 @@ export function proxyConf(s: GetNginxBase & { upstreamPort: number; location?: s
   }
   server {
     listen 127.0.0.1:${s.listenPort};
-    location / {
+${s.tls ? tlsLines(s.tls) : ""}    location / {
       proxy_pass http://responder;
       proxy_http_version 1.1;
       proxy_set_header Connection "";

@@ -5,7 +5,7 @@
  * directory (`--root`).
  */
 /// <reference types="bun-types" />
-import { existsSync, mkdirSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 /** The repository root (bench/lib/../..), whatever the current directory. */
@@ -72,4 +72,31 @@ function compiled(dir: string): { root: string; binary: string } {
   const binary = join(dir, "holdfast");
   run([process.execPath, "build", "--compile", "--minify", "src/main.ts", "--outfile", binary], dir);
   return { root: dir, binary };
+}
+
+/** Newest modification time (ms) of the files under `dirs`; bounded by the trees' size. */
+function newestMtime(dirs: string[]): number {
+  let newest = 0;
+  for (const d of dirs) {
+    for (const f of readdirSync(d, { recursive: true, encoding: "utf8" })) {
+      const s = statSync(join(d, f));
+      if (s.isFile() && s.mtimeMs > newest) newest = s.mtimeMs;
+    }
+  }
+  return newest;
+}
+
+/**
+ * What a report should say about the work tree's compiled binary: that it
+ * was not built, or is older than src/ or runtime/ (so its row may measure
+ * older code); undefined when it is up to date.
+ */
+export function binaryNote(wt: Source): string | undefined {
+  if (!wt.binary) {
+    return "dist/holdfast-linux-x64 was not built (`bun build.ts x64`), so the work tree's compiled binary was not measured.";
+  }
+  if (statSync(wt.binary).mtimeMs < newestMtime([join(REPO, "src"), join(REPO, "runtime")])) {
+    return "dist/holdfast-linux-x64 is older than the newest file in src/ or runtime/: its row may measure older code (rebuild with `bun build.ts x64`).";
+  }
+  return undefined;
 }
