@@ -67,14 +67,14 @@ const SCRIPT = `
 const base = document.body.dataset.base;
 const prev = new Map();
 function esc(s){return String(s).replace(/[&<>"']/g,c=>"&#"+c.charCodeAt(0)+";");}
-function bytes(n){if(n==null||n<0)return "-";const u=["B","KB","MB","GB","TB"];let i=0;while(n>=1000&&i<u.length-1){n/=1000;i++;}return (i?n.toFixed(1):n)+" "+u[i];}
+function bytes(n){if(n==null||n<0)return "-";const u=["B","KiB","MiB","GiB","TiB"];let i=0;while(n>=1024&&i<u.length-1){n/=1024;i++;}return (i?n.toFixed(1):n)+" "+u[i];}
 function ms(n){if(n==null)return "-";if(n<1000)return n+" ms";const s=n/1000;if(s<120)return s.toFixed(1)+" s";const m=s/60;return m<120?m.toFixed(1)+" min":(m/60).toFixed(1)+" h";}
 function badge(s){return '<span class="badge '+esc(s)+'">'+esc(s)+"</span>";}
 function table(el,head,rows,empty){el.innerHTML=rows.length?"<tr>"+head.map(h=>h.endsWith("#")?'<th class="num">'+esc(h.slice(0,-1))+"</th>":"<th>"+esc(h)+"</th>").join("")+"</tr>"+rows.join(""):'<tr><td class="empty">'+esc(empty)+"</td></tr>";}
 function render(s){
   const now=Date.parse(s.now);
   document.getElementById("about").textContent="v"+s.version+" on "+s.runtime+", "+s.platform+", pid "+s.pid;
-  document.getElementById("age").textContent="up "+ms(s.uptimeMs)+" · "+s.connections.active+" connections · updated "+new Date(now).toLocaleTimeString();
+  document.getElementById("age").textContent="up "+ms(s.uptimeMs)+" · updated "+new Date(now).toLocaleTimeString();
   document.getElementById("inflight-count").textContent=s.inflight.length+" requests, "+s.held+" held";
   const seen=new Set();
   table(document.getElementById("inflight"),["id","request","client","phase","body#","rate#","held#","attempts#","peer"],s.inflight.map(r=>{
@@ -93,7 +93,7 @@ function render(s){
   for(const id of prev.keys())if(!seen.has(id))prev.delete(id);
   document.getElementById("groups").innerHTML=s.groups.map(g=>{
     const el=document.createElement("table");
-    table(el,["peer","state","until","weight#","in flight#","attempts"],g.peers.map(p=>
+    table(el,["peer","state","until","weight#","in flight#","attempts (finished requests)"],g.peers.map(p=>
       '<tr data-peer="'+esc(p.peer)+'" data-state="'+esc(p.state)+'"><td>'+esc(p.peer)+"</td><td>"+badge(p.state)+"</td><td>"+
       (p.downUntil?new Date(p.downUntil).toLocaleTimeString():"")+'</td><td class="num">'+p.weight+'</td><td class="num">'+p.inflight+"</td><td>"+
       esc(Object.entries(p.attempts).map(([k,v])=>k+"×"+v).join(", ")||"-")+"</td></tr>"),"No peer.");
@@ -103,9 +103,11 @@ function render(s){
     "<tr><td>"+esc(d.dir)+'</td><td class="num">'+d.files+'</td><td class="num">'+bytes(d.bytes)+'</td><td class="num">'+bytes(d.freeBytes)+
     '</td><td class="num">'+bytes(d.reserveBytes)+"</td></tr>"),"No spool directory.");
   const c=s.counters;
-  const rows=[["requests",c.requests],...Object.entries(c.byStatus).map(([k,v])=>[k,v]),["held or retried",c.heldRequests],
-    ["attempts",c.attempts],["failed attempts",c.failedAttempts],["parse errors",c.parseErrors],["connections accepted",c.connectionsAccepted],
-    ["body bytes in",bytes(c.bodyBytes)],["body bytes out",bytes(c.sentBytes)],["spooled",bytes(c.spooledBytes)]];
+  const classes=Object.entries(c.byStatus).filter(([,v])=>v>0).map(([k,v])=>k+" "+v).join(", ");
+  const rows=[["requests",c.requests+(classes?" ("+classes+")":"")],["held or retried",c.heldRequests],
+    ["attempts",c.attempts+(c.failedAttempts?" ("+c.failedAttempts+" failed)":"")],["parse errors",c.parseErrors],
+    ["connections",c.connectionsAccepted+" accepted, "+s.connections.active+" open"],
+    ["body bytes",bytes(c.bodyBytes)+" in, "+bytes(c.sentBytes)+" out"],["spooled",bytes(c.spooledBytes)]];
   table(document.getElementById("counters"),["counter","value#"],rows.map(([k,v])=>"<tr><td>"+esc(k)+'</td><td class="num">'+esc(v)+"</td></tr>"),"");
   document.getElementById("log").textContent=s.accessLog.join("\\n")||"(nothing yet)";
 }

@@ -29,12 +29,13 @@ try {
     "--route",
     "/=default,hold=10m",
     "--route",
-    "/api/=api",
+    "/api/=api,strip-prefix",
     "--admin-listen",
     `127.0.0.1:${adminPort}`,
   ]);
   for (let i = 0; i < 12; i++) await curl([`${hf.url}/api/photos?page=${i}`]);
   await curl([`${hf.url}/api/status/404`]);
+  await curl([`${hf.url}/api/status/503`]);
   await curl(["--data-binary", "{}", `${hf.url}/api/albums`]);
   const big = "/dev/shm/holdfast-screenshot-50m.bin";
   const small = "/dev/shm/holdfast-screenshot-5m.bin";
@@ -47,7 +48,7 @@ try {
   await sleep(3000);
   const page = `http://127.0.0.1:${adminPort}/`;
   // Virtual time lets the page poll status.json twice before the shot: the rate column then has two samples.
-  await chromium(["--screenshot=" + out, "--window-size=1280,1000", "--hide-scrollbars", "--virtual-time-budget=2500"], page);
+  await chromium(["--screenshot=" + out, "--window-size=1280,1100", "--hide-scrollbars", "--virtual-time-budget=2500"], page);
   console.log(`wrote ${out}`);
 } finally {
   await stopAll();
