@@ -12,17 +12,17 @@
 import type { ClientConnection } from "../engine/client-conn.ts";
 import { phaseCounts } from "../engine/phase-counts.ts";
 import type { RequestRecord } from "../proxy/request-record.ts";
-import type { SpoolStore, SpoolUsage } from "../spool/store.ts";
+import type { SpoolStore } from "../spool/store.ts";
 import type { Group } from "../upstream/group.ts";
 import type { Peer } from "../upstream/peer.ts";
 import { type AccessFormatter, AccessTail } from "./access-tail.ts";
 import { type CountedRecord, RequestStats, routeLabel, STATUS_CLASSES } from "./stats.ts";
+import type { LiveRequest, PeerState, PeerStatus, StatusSnapshot } from "./status-json.ts";
+
+export type { LiveRequest, PeerState, PeerStatus, StatusSnapshot } from "./status-json.ts";
 
 /** Access-log lines the status page shows. */
 export const TAIL_LINES = 50;
-
-/** A peer's health as the status page says it. */
-export type PeerState = "up" | "backup" | "passive-down" | "active-down" | "down";
 
 /** Where the admin endpoint's figures come from; built once by server.ts. */
 export interface AdminSources {
@@ -38,78 +38,6 @@ export interface AdminSources {
   format: AccessFormatter;
   /** `holdfast_build_info` and the page's title. */
   build: { version: string; runtime: string; runtimeVersion: string; platform: string; pid: number };
-}
-
-/** One request in progress (`/status.json`'s `inflight[]`). Times in ms, sizes in bytes. */
-export interface LiveRequest {
-  id: string;
-  method: string;
-  target: string;
-  client: string;
-  /** The route label (`holdfast_requests_total`'s), `none` before routing. */
-  route: string;
-  group: string | null;
-  /** `receiving` the body, `upstream` (sent to a peer, waiting for its answer), `held` (its last attempt failed), `responding`. */
-  phase: "receiving" | "upstream" | "held" | "responding";
-  ageMs: number;
-  /** Body bytes received so far. */
-  bodyBytes: number;
-  /** The declared Content-Length, null when unknown. */
-  declaredBytes: number | null;
-  /** Average upload rate since the request began, bytes/s, while receiving; else null. */
-  bodyRate: number | null;
-  /** Time since the body ended while held or waiting for a peer; 0 while receiving. */
-  heldMs: number;
-  attempts: number;
-  /** The peer of the last attempt (the one being retried while held), null before any. */
-  peer: string | null;
-  /** The last attempt's failure (`refused`, `reset`, ...) or response status. */
-  lastOutcome: string | null;
-  /** The response status once it is being relayed. */
-  status: number | null;
-}
-
-/** One peer (`/status.json`'s `groups[].peers[]`). */
-export interface PeerStatus {
-  peer: string;
-  state: PeerState;
-  /** While `passive-down`: ISO time its fail-timeout ends; else null. */
-  downUntil: string | null;
-  backup: boolean;
-  weight: number;
-  /** Requests sent to it and not finished. */
-  inflight: number;
-  /** Attempts since start by outcome (`2xx`, `refused`, ...). */
-  attempts: Record<string, number>;
-}
-
-/** `/status.json`: see the README's Admin endpoint section, field by field. */
-export interface StatusSnapshot {
-  version: string;
-  runtime: string;
-  platform: string;
-  pid: number;
-  startedAt: string;
-  now: string;
-  uptimeMs: number;
-  counters: {
-    requests: number;
-    byStatus: Record<string, number>;
-    bodyBytes: number;
-    sentBytes: number;
-    spooledBytes: number;
-    heldRequests: number;
-    attempts: number;
-    failedAttempts: number;
-    parseErrors: number;
-    connectionsAccepted: number;
-  };
-  connections: { active: number; reading: number; writing: number; waiting: number };
-  inflight: LiveRequest[];
-  held: number;
-  groups: { name: string; peers: PeerStatus[] }[];
-  spool: SpoolUsage[];
-  accessLog: string[];
 }
 
 /** The admin endpoint's state: counters fed per request, and {@link snapshot} for everything else. */
@@ -142,12 +70,42 @@ export class AdminState {
     return p.backup ? "backup" : "up";
   }
 
+  /** Open client connections by phase, read now (stub_status's Active, Reading, Writing, Waiting). */
+  connections(): StatusSnapshot["connections"] {
+    const c = phaseCounts(this.sources.conns);
+    return { active: c.reading + c.writing + c.waiting, ...c };
+  }
+
+  /** The requests in progress, oldest first, read at `now` (epoch ms). */
+  inflight(now = Date.now()): LiveRequest[] {
+    return Array.from(this.sources.live, (r) => this.#live(r, now));
+  }
+
+  /** Every group's peers and their health at `now` (epoch ms). */
+  groups(now = Date.now()): StatusSnapshot["groups"] {
+    const s = this.stats;
+    return this.sources.groups.map((g) => ({
+      name: g.name,
+      peers: g.peers.map((p): PeerStatus => {
+        const state = this.peerState(p, now);
+        return {
+          peer: p.key,
+          state,
+          downUntil: state === "passive-down" ? new Date(p.outUntil).toISOString() : null,
+          backup: p.backup,
+          weight: p.weight,
+          inflight: p.inflight,
+          attempts: s.outcomesOf(p.key),
+        };
+      }),
+    }));
+  }
+
   /** Everything `/status.json` says, read now. */
   snapshot(now = Date.now()): StatusSnapshot {
     const s = this.stats;
     const src = this.sources;
-    const inflight = [...src.live].map((r) => this.#live(r, now));
-    const conns = phaseCounts(src.conns);
+    const inflight = this.inflight(now);
     const byStatus: Record<string, number> = {};
     STATUS_CLASSES.forEach((c, i) => (byStatus[c] = s.byStatus[i]));
     return {
@@ -170,24 +128,10 @@ export class AdminState {
         parseErrors: s.parseErrors,
         connectionsAccepted: this.accepted,
       },
-      connections: { active: conns.reading + conns.writing + conns.waiting, ...conns },
+      connections: this.connections(),
       inflight,
       held: inflight.filter((r) => r.phase === "held").length,
-      groups: src.groups.map((g) => ({
-        name: g.name,
-        peers: g.peers.map((p): PeerStatus => {
-          const state = this.peerState(p, now);
-          return {
-            peer: p.key,
-            state,
-            downUntil: state === "passive-down" ? new Date(p.outUntil).toISOString() : null,
-            backup: p.backup,
-            weight: p.weight,
-            inflight: p.inflight,
-            attempts: s.outcomesOf(p.key),
-          };
-        }),
-      })),
+      groups: this.groups(now),
       spool: src.store.usage(),
       accessLog: this.tail.lines(),
     };

@@ -17,7 +17,7 @@ import type { AdminState } from "./state.ts";
  * included.
  */
 export function stubStatus(state: AdminState): string {
-  const c = state.snapshot().connections;
+  const c = state.connections();
   return `Active connections: ${c.active} \nserver accepts handled requests\n ${state.accepted} ${state.accepted} ${state.requestsStarted} \n` +
     `Reading: ${c.reading} Writing: ${c.writing} Waiting: ${c.waiting} \n`;
 }
