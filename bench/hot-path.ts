@@ -6,7 +6,9 @@
  * holdfast adds on top of the two reads and two writes a proxy must make per
  * request; bench/get.ts measures the whole.
  *
- * Usage: `bun bench/hot-path.ts [--time MS] [--only wrk|browser]` (also `deno run -A bench/hot-path.ts`).
+ * Usage: `bun bench/hot-path.ts [--time MS] [--only wrk|browser] [--admin]` (also `deno run -A bench/hot-path.ts`).
+ * `--admin` adds what `--admin-listen` costs a request: the in-flight set and
+ * the counters fed from each access record (src/admin/).
  */
 import { Bench } from "tinybench";
 import { detectRuntime } from "../runtime/index.ts";
@@ -20,6 +22,8 @@ import { SpoolStore } from "../src/spool/store.ts";
 import { PeerPool } from "../src/transport/pool.ts";
 import { RouteTable } from "../src/proxy/routes.ts";
 import { Group } from "../src/upstream/group.ts";
+import { AdminEndpoint } from "../src/admin/endpoint.ts";
+import { formatAccessLine } from "../src/access-log.ts";
 
 const argv = typeof Deno === "undefined" ? process.argv.slice(2) : Deno.args;
 const timeArg = argv.indexOf("--time");
@@ -51,14 +55,28 @@ if (cmd.kind !== "serve") throw new Error("bad flags");
 const config = cmd.config;
 const group = new Group(config.groups[0]);
 const pool = new PeerPool(sockets, { host: "127.0.0.1", port: 1 }, { maxIdle: 32, maxRequests: 1e9, idleTimeoutMs: 60_000 });
+const store = new SpoolStore(rt, config.spoolDirs, config.spoolReserveBytes);
+const inflight = new Inflight();
+// As server.ts wires it with --admin-listen.
+const admin = argv.includes("--admin")
+  ? new AdminEndpoint({ path: undefined }, {
+    live: inflight.track(),
+    conns: new Set(),
+    groups: [group],
+    store,
+    fileSize: (p) => rt.files.size(p),
+    format: formatAccessLine,
+    build: { version: "bench", runtime: rt.name, runtimeVersion: rt.version, platform: rt.platform, pid: rt.pid },
+  })
+  : undefined;
 const start = createProxyHandler({
   config,
-  store: new SpoolStore(rt, config.spoolDirs, config.spoolReserveBytes),
+  store,
   routes: new RouteTable(config, new Map([[group.name, group]]), group),
-  inflight: new Inflight(),
+  inflight,
   poolFor: () => pool,
   openSpool: (p) => rt.files.openReader(p),
-  onDone() {},
+  onDone: admin ? admin.feed(() => {}) : () => {},
   onBug(_id, e) {
     throw e;
   },

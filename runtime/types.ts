@@ -88,8 +88,8 @@ export interface Runtime {
   /** Argument vector that starts this same program again (binary, or runtime + script). */
   selfCommand(): string[];
   /**
-   * Starts the runtime's own HTTP/1.1 server. Only the demo's sample upload app uses it: holdfast itself
-   * speaks HTTP on {@link sockets}. Rejects when the address cannot be bound.
+   * Starts the runtime's own HTTP/1.1 server. The demo's sample upload app and the admin endpoint
+   * (`--admin-listen`) use it: the proxy itself speaks HTTP on {@link sockets}. Rejects when the address cannot be bound.
    */
   serve(opts: ServeOptions): Promise<Server>;
   /**

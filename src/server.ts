@@ -4,7 +4,7 @@ import { formatAccessLine } from "./access-log.ts";
 import type { PeerAddress } from "./config/address.ts";
 import type { Config } from "./config/schema.ts";
 import type { ListenSpec } from "./config/tls-flags.ts";
-import { ClientConnection, type ClientLimits, type StartRequest } from "./engine/client-conn.ts";
+import { ClientConnection, type ClientLimits, type OnParseError, type StartRequest } from "./engine/client-conn.ts";
 import { Inflight } from "./inflight.ts";
 import { ShutdownError } from "./errors.ts";
 import { interruptRequest } from "./engine/interrupt.ts";
@@ -15,6 +15,8 @@ import { createProxyHandler, type ProxyDeps } from "./proxy/handler.ts";
 import { openSpoolStore } from "./spool/open-store.ts";
 import { loadCaBundle, loadCertificates } from "./tls/load.ts";
 import { redirectToHttps } from "./tls/redirect.ts";
+import { AdminEndpoint } from "./admin/endpoint.ts";
+import { VERSION } from "./version.ts";
 import { PeerPool } from "./transport/pool.ts";
 import { Group } from "./upstream/group.ts";
 import { HealthChecker } from "./upstream/health.ts";
@@ -99,7 +101,19 @@ export async function startProxy(rt: Runtime, config: Config, log: (line: string
   const checkers = config.groups.flatMap((g, i) => (g.health ? [new HealthChecker(rt, groups[i], g.health, log, tlsOf)] : []));
   for (const c of checkers) c.start();
   const routes = new RouteTable(config, new Map(groups.map((g) => [g.name, g])), group);
-  const onDone: ProxyDeps["onDone"] = config.accessLog ? (r) => log(formatAccessLine(r, Date.now())) : () => {};
+  const logDone: ProxyDeps["onDone"] = config.accessLog ? (r) => log(formatAccessLine(r, Date.now())) : () => {};
+  const conns = new Set<ClientConnection>();
+  // --admin-listen, --admin-path: without them nothing below costs a request anything.
+  const admin = config.admin && new AdminEndpoint(config.admin, {
+    live: inflight.track(),
+    conns,
+    groups,
+    store,
+    fileSize: (p) => rt.files.size(p),
+    format: formatAccessLine,
+    build: { version: VERSION, runtime: rt.name, runtimeVersion: rt.version, platform: rt.platform, pid: rt.pid },
+  });
+  const onDone = admin ? admin.feed(logDone) : logDone;
   const deps: ProxyDeps = {
     config,
     store,
@@ -123,9 +137,9 @@ export async function startProxy(rt: Runtime, config: Config, log: (line: string
     keepaliveTimeoutMs: config.keepaliveTimeoutMs,
     keepaliveRequests: config.keepaliveRequests,
   };
-  const conns = new Set<ClientConnection>();
-  const onParseError = () => {};
+  const onParseError: OnParseError = admin ? (_c, status) => admin.state.stats.recordParseError(status) : () => {};
   const accept = (start: StartRequest) => (socket: Socket) => {
+    if (admin) admin.state.accepted++;
     const conn = new ClientConnection(socket, limits, start, onParseError);
     conns.add(conn);
     conn.onClosed = () => conns.delete(conn);
@@ -139,11 +153,14 @@ export async function startProxy(rt: Runtime, config: Config, log: (line: string
       const opts: ListenOptions | undefined = spec.tls
         ? { tls: { certificates: loaded!.certificates, handshakeTimeoutMs: config.clientHeaderTimeoutMs } }
         : undefined;
-      const start = spec.tls ? startHttps : config.redirectHttps ? redirectToHttps(startHttp, httpsPorts[0], onDone) : startHttp;
+      let start = spec.tls ? startHttps : config.redirectHttps ? redirectToHttps(startHttp, httpsPorts[0], onDone) : startHttp;
+      if (admin) start = admin.wrap(start, logDone);
       const listener = await listen(rt, spec, accept(start), opts);
       if (spec.tls) httpsPorts.push(listener.port);
       listeners.push({ spec, listener });
     }
+    const adminPort = await admin?.listen(rt);
+    if (adminPort !== undefined) log(`holdfast: admin endpoint on http://${config.admin!.listen!.host}:${adminPort}/`);
   } catch (e) {
     for (const l of listeners) l.listener.close();
     for (const c of checkers) c.stop();
@@ -178,6 +195,7 @@ export async function startProxy(rt: Runtime, config: Config, log: (line: string
     async shutdown() {
       for (const l of listeners) l.listener.close();
       for (const c of checkers) c.stop();
+      admin?.close();
       // Every response from now on says Connection: close (nginx's graceful quit).
       limits.keepaliveRequests = 0;
       for (const c of conns) c.closeIfIdle();

@@ -350,6 +350,24 @@ export const FLAGS: FlagSpec[] = [
   },
   { name: "access-log", type: "string", value: "on|off", default: "on", nginx: "access_log", help: "One line per request on stdout." },
   {
+    name: "admin-listen",
+    type: "string",
+    value: "HOST:PORT",
+    default: "off",
+    nginx: "server { listen HOST:PORT; location / { stub_status; } }",
+    help:
+      "Serves the admin endpoint on its own address: / a live status page, /status.json, /metrics (Prometheus), /stub_status (nginx's format). A bare PORT means 127.0.0.1:PORT. Never on a proxy listener unless --admin-path says so.",
+  },
+  {
+    name: "admin-path",
+    type: "string",
+    value: "/PREFIX",
+    default: "off",
+    nginx: "location /PREFIX { stub_status; }",
+    help:
+      "Also answers the admin endpoint on the proxy's own listeners under this prefix (/_holdfast, /_holdfast/metrics, ...) instead of proxying those requests. Anyone who reaches the proxy can then read it.",
+  },
+  {
     name: "check",
     type: "boolean",
     nginx: "nginx -t",

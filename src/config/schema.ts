@@ -5,6 +5,7 @@ import { DURATION_FORM, parseDuration, parseSize, SIZE_FORM } from "./units.ts";
 import { parseRoute, routeKey } from "./route-flags.ts";
 import { parseCodings, parseLevels } from "../compress/flags.ts";
 import { DEFAULT_TYPES, TypeMatcher } from "../compress/media-types.ts";
+import { parseAdminListen, parseAdminPath } from "../admin/flags.ts";
 import { type HealthCheckSpec, parseHealthCheck, parseNextUpstream, parsePeerSpec, type PeerSpec, splitGroup } from "./upstream-flags.ts";
 
 const size = z.string().transform((s, ctx) => {
@@ -56,6 +57,19 @@ const status = z.string().transform((s, ctx) => {
   return n;
 });
 
+/** A flag whose default is `off`: undefined then, else `fn`'s value (a thrown message becomes the issue). */
+function off<T>(fn: (s: string) => T) {
+  return (s: string | undefined, ctx: z.RefinementCtx): T | undefined => {
+    if (s === undefined || s === "off") return undefined;
+    try {
+      return fn(s);
+    } catch (e) {
+      ctx.addIssue({ code: "custom", message: (e as Error).message });
+      return z.NEVER;
+    }
+  };
+}
+
 const onOff = z.enum(["on", "off"], { message: "expected on or off" }).transform((v) => v === "on");
 
 /**
@@ -100,6 +114,8 @@ export const configSchema = z.object({
   "offline-page": z.string().optional(),
   "offline-status": status.optional(),
   "access-log": onOff,
+  "admin-listen": z.string().optional().transform(off(parseAdminListen)),
+  "admin-path": z.string().optional().transform(off(parseAdminPath)),
   compress: parsed(parseCodings),
   // Optional: the default list is not a plain command-line token (parse.ts).
   "compress-types": z.string().optional().transform((s, ctx) => {
@@ -170,6 +186,8 @@ export const configSchema = z.object({
   offlinePagePath: f["offline-page"],
   offlineStatus: f["offline-status"],
   accessLog: f["access-log"],
+  /** `--admin-listen` and `--admin-path`; undefined when both are off. */
+  admin: f["admin-listen"] || f["admin-path"] ? { listen: f["admin-listen"], path: f["admin-path"] } : undefined,
   compress: f.compress.length
     ? { codings: f.compress, levels: f["compress-level"], types: f["compress-types"], minLength: f["compress-min-length"] }
     : undefined,

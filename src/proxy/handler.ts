@@ -72,8 +72,8 @@ export function createProxyHandler(d: ProxyDeps): StartRequest {
 
 async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): Promise<void> {
   const c = d.config;
-  d.inflight.begin();
   const rec = new RequestRecord(conn.clientAddress, head.method, head.target);
+  d.inflight.begin(rec);
   const gone = new GoneSignal();
   // A shutdown that ran out of time ends the request with its own error (503), anything else is the client leaving.
   conn.onGone = (e) => gone.abort(e instanceof ShutdownError ? e : new ClientGoneError());
@@ -98,11 +98,13 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
       if (!route) throw new ProxyError(404, `No --route matches ${head.target}`);
       if (route.replacePrefix !== undefined) target = rewriteTarget(route, origin);
     }
+    rec.route = route;
     const framing = requestFraming(head);
     if (facts.expect !== undefined && facts.expect !== "100-continue") {
       throw new ProxyError(417, `Cannot meet the expectation "${facts.expect}"`);
     }
     const declared = framing.kind === "length" ? framing.bytes : undefined;
+    if (declared !== undefined) rec.declaredBytes = declared;
     if (route.maxBodyBytes > 0 && declared !== undefined && declared > route.maxBodyBytes) {
       throw new ProxyError(
         413,
@@ -116,14 +118,14 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
     if (hasBody && !route.bufferRequest) {
       // nginx proxy_request_buffering off: the body goes to the peer as it
       // arrives, so the request is held only until its first byte is sent.
-      stream = new RequestStream(framing.kind === "chunked", route.maxBodyBytes);
+      rec.body = stream = new RequestStream(framing.kind === "chunked", route.maxBodyBytes);
       if (facts.expect === "100-continue" && head.minor === 1) conn.sendContinue();
       const s = stream;
       conn.readBody(new BodyFeed(framing, s, route.clientBodyTimeoutMs, c.maxHeaderBytes)).then(() => s.end(), (e) => s.fail(e));
       sendBody = { kind: "stream", stream };
       bodyBytes = declared;
     } else if (hasBody) {
-      spooler = new Spooler({
+      rec.body = spooler = new Spooler({
         bufferBytes: c.bodyBufferBytes,
         maxBodyBytes: route.maxBodyBytes,
         store: d.store,
@@ -138,7 +140,7 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
       bodyBytes = body.size;
     }
     rec.bodyBytes = body.size;
-    bodyEndedAt = Date.now();
+    rec.bodyEndedAt = bodyEndedAt = Date.now();
     // websocket=off: the handshake goes as a plain request (nginx without proxy_set_header Upgrade).
     const upgrade = facts.upgrade && route.websocket;
     const extra = route.setHeaders &&
@@ -199,7 +201,7 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
     servedBy?.end();
     if (spooler) await spooler.abort();
     if (stream) rec.bodyBytes = stream.size;
-    d.inflight.end();
+    d.inflight.end(rec);
     d.onDone(rec);
   }
 }

@@ -1,6 +1,6 @@
 import type { NextUpstreamSpec } from "../config/upstream-flags.ts";
 import type { ClientSignal } from "./gone.ts";
-import { AttemptError } from "../errors.ts";
+import { AttemptError, type AttemptErrorKind } from "../errors.ts";
 import type { Group } from "../upstream/group.ts";
 import type { Peer } from "../upstream/peer.ts";
 import type { SelectContext } from "../upstream/types.ts";
@@ -16,6 +16,8 @@ export interface AttemptRecord {
   status: number;
   /** Time to the response head or the failure, in ms. */
   ms: number;
+  /** Why the attempt failed; undefined when a response head came. */
+  error?: AttemptErrorKind;
 }
 
 /** The retry rules of one request, from the command line. */
@@ -108,7 +110,7 @@ export async function sendWithHold(
       peer.end();
       if (!(e instanceof AttemptError)) throw e;
       peer.report(false, Date.now());
-      records.push({ peer: peer.key, status: e.status, ms: Date.now() - started });
+      records.push({ peer: peer.key, status: e.status, ms: Date.now() - started, error: e.kind });
       hold ??= new HoldState(holdUntil);
       hold.last = e;
       if (Date.now() >= hold.deadline) throw e;

@@ -1,5 +1,16 @@
 import type { AccessRecord } from "../access-log.ts";
 import type { AttemptRecord } from "./hold.ts";
+import type { Route } from "./routes.ts";
+
+/** A request body as it arrives: the spooler or the stream, whose `size` grows (the status page's progress). */
+export interface LiveBody {
+  /** Body bytes received so far. */
+  readonly size: number;
+  /** The spool file while one exists (a body received off the JavaScript thread grows there first). */
+  readonly path?: string;
+  /** Whether the body went to a spool file (`holdfast_spooled_bytes_total`). */
+  readonly spilled?: boolean;
+}
 
 // The process's start time, then a counter: unique in this process and
 // across restarts (spool names also carry the pid), and cheap per request.
@@ -22,6 +33,14 @@ export class RequestRecord implements AccessRecord {
   sentBytes = 0;
   attempts: AttemptRecord[] = [];
   heldMs = 0;
+  /** The route it matched; undefined before routing, or when none matched (404). */
+  route: Route | undefined = undefined;
+  /** The body being received, for the admin endpoint's progress; undefined without a body. */
+  body: LiveBody | undefined = undefined;
+  /** The declared `Content-Length` in bytes; -1 when there is none (chunked, or no body). */
+  declaredBytes = -1;
+  /** Epoch ms the body ended and the upstream's part began; 0 while the body is still coming. */
+  bodyEndedAt = 0;
   constructor(readonly clientAddress: string, readonly method: string, readonly target: string) {}
   get id(): string {
     return this.#id ??= newRequestId();

@@ -44,6 +44,7 @@ export class Spooler implements BodySink {
   #queued: Uint8Array[] = [];
   #error: unknown;
   #sinceCheck = 0;
+  #spilled = false;
 
   /**
    * @throws {ProxyError} 507 when the declared length leaves no spool directory its reserve
@@ -90,6 +91,7 @@ export class Spooler implements BodySink {
 
   #open(): void {
     const o = this.#o;
+    this.#spilled = true;
     this.#dir ??= o.store.pickDir(o.bufferBytes);
     if (!this.#dir) throw new ProxyError(507, "No spool directory has room for the request body");
     this.#queued = this.#memory;
@@ -188,6 +190,11 @@ export class Spooler implements BodySink {
     if (!f) return;
     await f.writer.abort().catch(() => {});
     this.#o.store.remove(f.path);
+  }
+
+  /** Whether the body went past `--body-buffer` into a spool file. */
+  get spilled(): boolean {
+    return this.#spilled;
   }
 
   /** The spool file's path while one exists. */

@@ -12,6 +12,19 @@ const DEFAULT_RESERVE_SHARE = 0.05;
 // A directory that failed to take a spool file is skipped for this long, then tried again.
 const SKIP_FAILED_MS = 10_000;
 
+/** One spool directory's use, as the admin endpoint shows it. Sizes in bytes. */
+export interface SpoolUsage {
+  dir: string;
+  /** Spool files of this process in it now. */
+  files: number;
+  /** Their bytes on disk now. */
+  bytes: number;
+  /** Free space for an unprivileged writer (statfs); -1 when it cannot be read. */
+  freeBytes: number;
+  /** `--spool-reserve`: what a body must leave free. */
+  reserveBytes: number;
+}
+
 /** A spool file being written or ready for replay. */
 export interface SpoolFile {
   path: string;
@@ -168,6 +181,29 @@ export class SpoolStore {
   /** Unlinks every spool file this process still has (shutdown). */
   removeAll(): void {
     for (const p of [...this.#live]) this.remove(p);
+  }
+
+  /**
+   * Each directory with this process's spool files in it (request bodies and
+   * response spills), their bytes, its free space and the reserve, in order
+   * of preference: read when the admin endpoint asks, not kept per request.
+   */
+  usage(): SpoolUsage[] {
+    const files = this.#rt.files;
+    return this.#dirs.map((dir) => {
+      let count = 0, bytes = 0;
+      const inDir = join(dir, "/");
+      for (const p of this.#live) {
+        if (!p.startsWith(inDir) || p.indexOf("/", inDir.length) >= 0) continue;
+        count++;
+        bytes += files.size(p) ?? 0;
+      }
+      let free = -1;
+      try {
+        free = files.freeBytes(dir);
+      } catch { /* gone or unreadable: -1 */ }
+      return { dir, files: count, bytes, freeBytes: free, reserveBytes: this.reserveOf(dir) };
+    });
   }
 
   /** How many spool files this process holds now. */
