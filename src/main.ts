@@ -9,6 +9,7 @@ import { helpText } from "./config/help.ts";
 import { type Command, ConfigError, parseCommandLine } from "./config/parse.ts";
 import { type RunningProxy, startProxy } from "./server.ts";
 import { VERSION } from "./version.ts";
+import { configureEvents, event } from "./log/events.ts";
 
 const rt = await detectRuntime();
 const [sub, ...rest] = rt.args;
@@ -36,6 +37,7 @@ async function serveFromFlags(argv: string[]) {
   }
   if (cmd.kind === "help") return print(helpText(VERSION));
   if (cmd.kind === "version") return print(`holdfast ${VERSION} (${rt.name} ${rt.version}, ${rt.platform})`);
+  configureEvents((line) => rt.stderr(line + "\n"), cmd.config.logFormat);
   let proxy: RunningProxy;
   try {
     proxy = await startProxy(rt, cmd.config, print);
@@ -52,15 +54,19 @@ async function serveFromFlags(argv: string[]) {
   );
   // SIGHUP re-reads the TLS files (nginx's reload, for certificates only); without TLS it changes nothing and ends nothing.
   rt.onReloadSignal(() => {
-    for (const line of proxy.reload()) print(`holdfast: ${line}`);
+    const lines = proxy.reload();
+    for (const line of lines) print(`holdfast: ${line}`);
+    event("reload", { signal: "SIGHUP", result: lines.join("; ") || "nothing to reload" });
   });
   let stopping = false;
   rt.onShutdownSignal(async (signal) => {
     if (stopping) return;
     stopping = true;
     print(`holdfast: ${signal}: no longer accepting; waiting up to ${c.shutdownTimeoutMs} ms for in-flight requests`);
+    event("shutdown", { signal, timeout_ms: c.shutdownTimeoutMs });
     const clean = await proxy.shutdown();
     print(`holdfast: stopped${clean ? "" : " with requests still in flight"}`);
+    event("stopped", { clean });
     rt.exit(0);
   });
 }

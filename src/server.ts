@@ -1,6 +1,7 @@
 import type { Runtime } from "../runtime/index.ts";
 import type { ClientTls, Listener, ListenOptions, Socket } from "../runtime/socket-types.ts";
-import { formatAccessLine } from "./access-log.ts";
+import { accessLineFormatter } from "./access-log.ts";
+import { accessLogParseErrors } from "./log/parse-errors.ts";
 import type { PeerAddress } from "./config/address.ts";
 import type { Config } from "./config/schema.ts";
 import type { ListenSpec } from "./config/tls-flags.ts";
@@ -88,10 +89,11 @@ export async function startProxy(rt: Runtime, config: Config, log: (line: string
     }
     return p;
   };
-  const checkers = config.groups.flatMap((g, i) => (g.health ? [new HealthChecker(rt, groups[i], g.health, log, tlsOf)] : []));
+  const checkers = config.groups.flatMap((g, i) => (g.health ? [new HealthChecker(rt, groups[i], g.health, tlsOf)] : []));
   for (const c of checkers) c.start();
   const routes = new RouteTable(config, new Map(groups.map((g) => [g.name, g])), group);
-  const onDone: ProxyDeps["onDone"] = config.accessLog ? (r) => log(formatAccessLine(r, Date.now())) : () => {};
+  const format = accessLineFormatter(config.accessLogFormat);
+  const onDone: ProxyDeps["onDone"] = config.accessLog ? (r) => log(format(r, Date.now())) : () => {};
   const deps: ProxyDeps = {
     config,
     store,
@@ -114,7 +116,7 @@ export async function startProxy(rt: Runtime, config: Config, log: (line: string
     keepaliveRequests: config.keepaliveRequests,
   };
   const conns = new Set<ClientConnection>();
-  const onParseError = () => {};
+  const onParseError = config.accessLog ? accessLogParseErrors(onDone) : () => {};
   const accept = (start: StartRequest) => (socket: Socket) => {
     const conn = new ClientConnection(socket, limits, start, onParseError);
     conns.add(conn);

@@ -99,6 +99,8 @@ export const configSchema = z.object({
   "offline-page": z.string().optional(),
   "offline-status": status.optional(),
   "access-log": onOff,
+  "access-log-format": z.enum(["kv", "json", "combined"], { message: "expected kv, json or combined" }),
+  "log-format": z.enum(["kv", "json"], { message: "expected kv or json" }),
   compress: parsed(parseCodings),
   // Optional: the default list is not a plain command-line token (parse.ts).
   "compress-types": z.string().optional().transform((s, ctx) => {
@@ -169,6 +171,8 @@ export const configSchema = z.object({
   offlinePagePath: f["offline-page"],
   offlineStatus: f["offline-status"],
   accessLog: f["access-log"],
+  accessLogFormat: f["access-log-format"],
+  logFormat: f["log-format"],
   compress: f.compress.length
     ? { codings: f.compress, levels: f["compress-level"], types: f["compress-types"], minLength: f["compress-min-length"] }
     : undefined,

@@ -7,12 +7,14 @@ import type { ProxyDeps } from "./handler.ts";
 import { ownResponseHead } from "./response-head.ts";
 
 const ENC = new TextEncoder();
+const INTERNAL_ERROR = ENC.encode("500 Internal error in holdfast\n");
 
 /**
  * The one place where a failure becomes the client's answer and the logged
  * status: a malformed request 400/501 (and close), an early refusal 408, 413,
  * 417, 507 (with a lingering close), the client gone 499 (nothing sent), an
- * upstream failure 502/504 or the offline page, a bug 500.
+ * upstream failure 502/504 or the offline page, a bug 500. The body's
+ * bytes go in `rec.sentBytes` (nginx `$body_bytes_sent` counts its own pages too).
  * @returns the status for the access log
  */
 export function failToProxy(
@@ -26,7 +28,9 @@ export function failToProxy(
     return 499;
   }
   if (e instanceof ParseError || e instanceof ProxyError) {
-    conn.respondAndClose(e.status, reasonOf(e.status), ENC.encode(`${e.status} ${e.message}\n`));
+    const body = ENC.encode(`${e.status} ${e.message}\n`);
+    conn.respondAndClose(e.status, reasonOf(e.status), body);
+    rec.sentBytes = body.byteLength;
     return e.status;
   }
   if (e instanceof AttemptError) {
@@ -39,7 +43,8 @@ export function failToProxy(
     return status;
   }
   d.onBug(rec.id, e);
-  conn.respondAndClose(500, reasonOf(500), ENC.encode("500 Internal error in holdfast\n"));
+  conn.respondAndClose(500, reasonOf(500), INTERNAL_ERROR);
+  rec.sentBytes = INTERNAL_ERROR.byteLength;
   return 500;
 }
 

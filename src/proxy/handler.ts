@@ -71,7 +71,7 @@ export function createProxyHandler(d: ProxyDeps): StartRequest {
 async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): Promise<void> {
   const c = d.config;
   d.inflight.begin();
-  const rec = new RequestRecord(conn.clientAddress, head.method, head.target);
+  const rec = new RequestRecord(conn.clientAddress, head.method, head.target, head);
   const gone = new GoneSignal();
   conn.onGone = () => gone.abort(new ClientGoneError());
   let spooler: Spooler | undefined;
@@ -154,12 +154,12 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
     if (first?.exchange) {
       try {
         await first.exchange.response();
-        sent = settleFirst(first, fwd, rules, rec.attempts);
+        sent = settleFirst(first, fwd, rules, rec);
       } catch {
         // sendWithHold takes the failure as its first attempt's.
       }
     }
-    sent ??= await sendWithHold(route.group, ctx, fwd, rules, rec.attempts, first);
+    sent ??= await sendWithHold(route.group, ctx, fwd, rules, rec, first);
     rec.heldMs = Date.now() - bodyEndedAt - (rec.attempts.at(-1)?.ms ?? 0);
     servedBy = sent.peer;
     const ex = sent.exchange;

@@ -1,12 +1,13 @@
 import type { NextUpstreamSpec } from "../config/upstream-flags.ts";
 import type { ClientSignal } from "./gone.ts";
-import { AttemptError } from "../errors.ts";
+import { AttemptError, type AttemptErrorKind, ClientGoneError } from "../errors.ts";
 import type { Group } from "../upstream/group.ts";
 import type { Peer } from "../upstream/peer.ts";
 import type { SelectContext } from "../upstream/types.ts";
 import type { Exchange } from "../transport/exchange.ts";
 import { attempt, type AttemptInput, IDEMPOTENT } from "./attempt.ts";
 import type { FirstTry, Sent } from "./first-try.ts";
+import { holdBegan, holdEnded } from "./hold-episodes.ts";
 
 /** One attempt as the access log shows it (`$upstream_addr`, `$upstream_status`). */
 export interface AttemptRecord {
@@ -14,8 +15,20 @@ export interface AttemptRecord {
   peer: string;
   /** The response status, or the status the failure maps to (502, 504). */
   status: number;
+  /** Why no response head came (`refused`, `reset`...); undefined when one did. */
+  failure?: AttemptErrorKind;
   /** Time to the response head or the failure, in ms. */
   ms: number;
+}
+
+/** What the hold reads and writes of a request's record (request-record.ts). */
+export interface HoldRecord {
+  /** Receives one entry per attempt, in order. */
+  attempts: AttemptRecord[];
+  /** The request id, for the event log. */
+  readonly id: string;
+  /** Epoch ms at which the request first waited for a peer; 0 until it does. */
+  heldSince: number;
 }
 
 /** The retry rules of one request, from the command line. */
@@ -61,7 +74,9 @@ function withPeer(set: Set<Peer>, peer: Peer): Set<Peer> {
  *   or `non_idempotent` is named (nginx `proxy_next_upstream`). A reset may
  *   also be replayed to the same peer within the hold, when the method allows.
  *
- * @param records receives one entry per attempt, in order
+ * @param rec receives one attempt record per attempt, in order; a request
+ *   that waits for a peer is counted in its group's hold episode (`hold-start`
+ *   and `hold-end` in the event log, hold-episodes.ts)
  * @param first a first try `firstTry` (first-try.ts) began: its outcome is the first attempt's
  * @returns the response head to relay and the peer it came from; call
  *   `peer.end()` when the response body has been relayed (least-conn counts it)
@@ -74,9 +89,28 @@ export async function sendWithHold(
   ctx: SelectContext,
   input: AttemptInput,
   rules: RetryRules,
-  records: AttemptRecord[],
+  rec: HoldRecord,
   first?: FirstTry,
 ): Promise<Sent> {
+  try {
+    const sent = await send(group, ctx, input, rules, rec, first);
+    if (rec.heldSince) holdEnded(group.name, rec.id, "replayed");
+    return sent;
+  } catch (e) {
+    if (rec.heldSince) holdEnded(group.name, rec.id, e instanceof ClientGoneError ? "client-gone" : "gave-up");
+    throw e;
+  }
+}
+
+async function send(
+  group: Group,
+  ctx: SelectContext,
+  input: AttemptInput,
+  rules: RetryRules,
+  rec: HoldRecord,
+  first?: FirstTry,
+): Promise<Sent> {
+  const records = rec.attempts;
   const holdUntil = (first?.started ?? Date.now()) + rules.holdMs;
   const mayPassOn = IDEMPOTENT.has(input.method) || rules.next.nonIdempotent;
   // Most requests are served by their first attempt: the sets and the wait
@@ -91,7 +125,7 @@ export async function sendWithHold(
     const peer = first?.peer ?? group.select(ctx, tried) ?? (waited ? group.selectIgnoringHealth(ctx, tried) : undefined);
     if (!peer || hold?.refusedSinceWait.has(peer)) {
       // No peer can take it now, or every usable one just refused: hold.
-      await (hold ??= new HoldState(holdUntil)).wait(group, input.clientSignal);
+      await (hold ??= new HoldState(holdUntil)).wait(group, input.clientSignal, rec);
       waited = true;
       continue;
     }
@@ -107,8 +141,8 @@ export async function sendWithHold(
     } catch (e) {
       peer.end();
       if (!(e instanceof AttemptError)) throw e;
-      peer.report(false, Date.now());
-      records.push({ peer: peer.key, status: e.status, ms: Date.now() - started });
+      peer.report(false, Date.now(), e.kind, rec);
+      records.push({ peer: peer.key, status: e.status, ms: Date.now() - started, failure: e.kind });
       hold ??= new HoldState(holdUntil);
       hold.last = e;
       if (Date.now() >= hold.deadline) throw e;
@@ -122,7 +156,7 @@ export async function sendWithHold(
         if (!group.hasCandidate(tried)) {
           // Every peer broke on it: an idempotent request is held and replayed.
           tried = NONE;
-          await hold.wait(group, input.clientSignal);
+          await hold.wait(group, input.clientSignal, rec);
         }
       } else if (e.kind === "tls") {
         // A certificate does not fix itself while a request waits: another peer, else 502 now (nginx's error).
@@ -143,7 +177,7 @@ export async function sendWithHold(
     records.push({ peer: peer.key, status, ms: Date.now() - started });
     const named = rules.next.statuses.has(status);
     // nginx counts a 5xx named in proxy_next_upstream as a peer failure.
-    peer.report(!(named && status >= 500), Date.now());
+    peer.report(!(named && status >= 500), Date.now(), status, rec);
     if (!named || !mayPassOn) return { exchange: res, peer };
     tried = withPeer(tried, peer);
     const deadline = hold?.deadline ?? holdUntil;
@@ -178,9 +212,13 @@ class HoldState {
    * group says a peer may be back.
    * @throws the last failure when the deadline has passed; the client signal's reason when the client leaves
    */
-  async wait(group: Group, signal: ClientSignal): Promise<void> {
+  async wait(group: Group, signal: ClientSignal, rec: HoldRecord): Promise<void> {
     const left = this.deadline - Date.now();
     if (left <= 0) throw giveUp(group, this);
+    if (!rec.heldSince) {
+      rec.heldSince = Date.now();
+      holdBegan(group.name, rec.id, this.last?.kind ?? "no-peer-available");
+    }
     await abortable(group.changed(Math.min(this.#backoffMs, left)), signal);
     this.#backoffMs = Math.min(this.#backoffMs * 2, MAX_BACKOFF_MS);
     this.refusedSinceWait = NONE;

@@ -107,6 +107,11 @@ export class SpoolStore {
     for (const p of [...this.#live]) this.remove(p);
   }
 
+  /** The spool directories, in order of preference. */
+  get dirs(): readonly string[] {
+    return this.#dirs;
+  }
+
   /** How many spool files this process holds now. */
   get liveCount(): number {
     return this.#live.size;
