@@ -21,22 +21,12 @@ function field(r: AccessRecord, name: Uint8Array): string {
  */
 export function formatKv(r: AccessRecord, now: number): string {
   const last = r.attempts.at(-1);
-  return [
-    new Date(r.startedAt).toISOString(),
-    r.clientAddress || "-",
-    JSON.stringify(r.head || r.requestLine === undefined ? `${r.method} ${r.target}` : r.requestLine),
-    r.status,
-    `body=${r.bodyBytes}`,
-    `sent=${r.sentBytes}`,
-    `upstream=${upstreamSummary(r.attempts) ?? "-"}`,
-    `upstream_status=${statusSummary(r.attempts) ?? "-"}`,
-    `attempts=${r.attempts.length}`,
-    `held_ms=${r.heldMs}`,
-    `request_ms=${now - r.startedAt}`,
-    `upstream_ms=${last ? last.ms : "-"}`,
-    `id=${r.id}`,
-    `host=${field(r, LOGGED_FIELDS.host)}`,
-    `referer=${field(r, LOGGED_FIELDS.referer)}`,
-    `ua=${field(r, LOGGED_FIELDS.userAgent)}`,
-  ].join(" ");
+  // One concatenation: cheaper than an array and join at one line per request.
+  return `${new Date(r.startedAt).toISOString()} ${r.clientAddress || "-"} ${
+    JSON.stringify(r.head || r.requestLine === undefined ? `${r.method} ${r.target}` : r.requestLine)
+  } ${r.status} body=${r.bodyBytes} sent=${r.sentBytes} upstream=${upstreamSummary(r.attempts) ?? "-"} upstream_status=${
+    statusSummary(r.attempts) ?? "-"
+  } attempts=${r.attempts.length} held_ms=${r.heldMs} request_ms=${now - r.startedAt} upstream_ms=${last ? last.ms : "-"} id=${r.id} host=${
+    field(r, LOGGED_FIELDS.host)
+  } referer=${field(r, LOGGED_FIELDS.referer)} ua=${field(r, LOGGED_FIELDS.userAgent)}`;
 }

@@ -1,5 +1,7 @@
-// A value printed bare in a key=value line: no space, quote, `=`, backslash or control/non-ASCII character.
-const PLAIN = /^[\x21\x23-\x3c\x3e-\x5b\x5d-\x7e]+$/;
+/** Whether char code `c` may stand bare in a key=value line: printable ASCII but space, `"`, `=` and `\`. */
+function plain(c: number): boolean {
+  return c > 0x20 && c < 0x7f && c !== 0x22 && c !== 0x3d && c !== 0x5c;
+}
 
 /**
  * A value as a `key=value` log line prints it: a number or a plain token as
@@ -8,5 +10,7 @@ const PLAIN = /^[\x21\x23-\x3c\x3e-\x5b\x5d-\x7e]+$/;
  */
 export function kvValue(v: string | number | boolean): string {
   if (typeof v !== "string") return String(v);
-  return PLAIN.test(v) ? v : JSON.stringify(v);
+  if (v.length === 0) return '""';
+  for (let i = 0; i < v.length; i++) if (!plain(v.charCodeAt(i))) return JSON.stringify(v);
+  return v;
 }

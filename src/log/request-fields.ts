@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { ascii, fieldValue, findField } from "../http1/head.ts";
+import { ascii, findField, type Head } from "../http1/head.ts";
+import { latin1 } from "../http1/_latin1.ts";
 import type { AccessRecord } from "../access-log.ts";
 
 const HOST = ascii("host");
@@ -25,7 +26,29 @@ export function requestField(r: AccessRecord, name: Uint8Array): string | undefi
   const h = r.head;
   if (!h) return undefined;
   const i = findField(h, name);
-  return i < 0 ? undefined : fieldValue(h, i);
+  return i < 0 ? undefined : valueForLog(h, i);
+}
+
+// Below this many bytes a char-by-char loop beats a decoder call.
+const SHORT = 24;
+const UTF8 = new TextDecoder();
+
+/**
+ * Field `i`'s value, latin1 as `fieldValue` gives it, decoded the cheapest
+ * way for its shape: a User-Agent is ~100 ASCII bytes, which the native
+ * UTF-8 decoder turns into a string 3-4 times faster than latin1's
+ * fromCharCode (ASCII decodes the same in both); a byte from 0x80 takes
+ * latin1, so obs-text is logged as received.
+ */
+function valueForLog(h: Head, i: number): string {
+  const buf = h.buf, start = h.fields[4 * i + 2], end = h.fields[4 * i + 3];
+  if (end - start <= SHORT) {
+    let s = "";
+    for (let k = start; k < end; k++) s += String.fromCharCode(buf[k]);
+    return s;
+  }
+  for (let k = start; k < end; k++) if (buf[k] >= 0x80) return latin1(buf, start, end);
+  return UTF8.decode(buf.subarray(start, end));
 }
 
 /** `HTTP/1.1` or `HTTP/1.0`; undefined when the head did not parse. */
