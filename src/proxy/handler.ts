@@ -27,6 +27,7 @@ import { relayResponse } from "./relay-response.ts";
 import { failToProxy } from "./fail.ts";
 import { RequestRecord } from "./request-record.ts";
 import { GoneSignal } from "./gone.ts";
+import { holdEnded } from "./hold-episodes.ts";
 
 /** What the request lifecycle needs, built once at start-up. */
 export interface ProxyDeps {
@@ -160,6 +161,7 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
       }
     }
     sent ??= await sendWithHold(route.group, ctx, fwd, rules, rec, first);
+    if (rec.heldSince) holdEnded(rec);
     rec.heldMs = Date.now() - bodyEndedAt - (rec.attempts.at(-1)?.ms ?? 0);
     servedBy = sent.peer;
     const ex = sent.exchange;
@@ -188,6 +190,7 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
     // A body cut short must not look complete: the client sees the connection close.
     else conn.abort();
   } catch (e) {
+    if (rec.heldSince) holdEnded(rec, e);
     rec.heldMs ||= rec.attempts.length ? Date.now() - bodyEndedAt : 0;
     // A streamed body that failed (the client left, 408, 413) is why its try failed.
     rec.status = failToProxy(d, conn, rec, stream?.error ?? e);

@@ -7,10 +7,9 @@
  *
  * @module
  */
+import { ClientGoneError } from "../errors.ts";
 import { event } from "../log/events.ts";
-
-/** How a held request left the hold. */
-export type HoldExit = "replayed" | "gave-up" | "client-gone";
+import type { HoldRecord } from "./hold.ts";
 
 interface Episode {
   /** Epoch ms of the first request held. */
@@ -26,25 +25,36 @@ interface Episode {
 const episodes = new Map<string, Episode>();
 
 /**
- * A request of `group` began waiting for a peer.
+ * A request of `group` began waiting for a peer: sets `rec.heldSince` and
+ * `rec.heldGroup`.
  * @param reason why: the last attempt's failure (`refused`) or `no-peer-available`
  */
-export function holdBegan(group: string, id: string, reason: string): void {
+export function holdBegan(group: string, rec: HoldRecord, reason: string): void {
+  rec.heldSince = Date.now();
+  rec.heldGroup = group;
   let e = episodes.get(group);
   if (!e) {
-    episodes.set(group, e = { since: Date.now(), held: 0, replayed: 0, gaveUp: 0, clientGone: 0 });
-    event("hold-start", { group, reason, id });
+    episodes.set(group, e = { since: rec.heldSince, held: 0, replayed: 0, gaveUp: 0, clientGone: 0 });
+    event("hold-start", { group, reason, id: rec.id });
   }
   e.held++;
 }
 
-/** A request of `group` that {@link holdBegan} left the hold. */
-export function holdEnded(group: string, id: string, how: HoldExit): void {
+/**
+ * The request left the hold: replayed (`error` undefined), or given up on
+ * (the client left: a {@link ClientGoneError}; else holdfast gave up). Does
+ * nothing for a request that was never held or already left, so it may be
+ * called on every way out.
+ */
+export function holdEnded(rec: HoldRecord, error?: unknown): void {
+  const group = rec.heldGroup;
+  if (group === undefined) return;
+  rec.heldGroup = undefined;
   const e = episodes.get(group);
   if (!e) return;
-  if (how === "replayed") e.replayed++;
-  else if (how === "gave-up") e.gaveUp++;
-  else e.clientGone++;
+  if (error === undefined) e.replayed++;
+  else if (error instanceof ClientGoneError) e.clientGone++;
+  else e.gaveUp++;
   if (--e.held > 0) return;
   episodes.delete(group);
   event("hold-end", {
@@ -54,7 +64,7 @@ export function holdEnded(group: string, id: string, how: HoldExit): void {
     replayed: e.replayed,
     gave_up: e.gaveUp,
     client_gone: e.clientGone,
-    id,
+    id: rec.id,
   });
 }
 

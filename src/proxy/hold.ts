@@ -1,13 +1,13 @@
 import type { NextUpstreamSpec } from "../config/upstream-flags.ts";
 import type { ClientSignal } from "./gone.ts";
-import { AttemptError, type AttemptErrorKind, ClientGoneError } from "../errors.ts";
+import { AttemptError, type AttemptErrorKind } from "../errors.ts";
 import type { Group } from "../upstream/group.ts";
 import type { Peer } from "../upstream/peer.ts";
 import type { SelectContext } from "../upstream/types.ts";
 import type { Exchange } from "../transport/exchange.ts";
 import { attempt, type AttemptInput, IDEMPOTENT } from "./attempt.ts";
 import type { FirstTry, Sent } from "./first-try.ts";
-import { holdBegan, holdEnded } from "./hold-episodes.ts";
+import { holdBegan } from "./hold-episodes.ts";
 
 /** One attempt as the access log shows it (`$upstream_addr`, `$upstream_status`). */
 export interface AttemptRecord {
@@ -29,6 +29,8 @@ export interface HoldRecord {
   readonly id: string;
   /** Epoch ms at which the request first waited for a peer; 0 until it does. */
   heldSince: number;
+  /** The group whose hold episode counts the request, from its first wait until `holdEnded` (hold-episodes.ts). */
+  heldGroup: string | undefined;
 }
 
 /** The retry rules of one request, from the command line. */
@@ -75,8 +77,9 @@ function withPeer(set: Set<Peer>, peer: Peer): Set<Peer> {
  *   also be replayed to the same peer within the hold, when the method allows.
  *
  * @param rec receives one attempt record per attempt, in order; a request
- *   that waits for a peer is counted in its group's hold episode (`hold-start`
- *   and `hold-end` in the event log, hold-episodes.ts)
+ *   that waits for a peer joins its group's hold episode (`hold-start` in the
+ *   event log, hold-episodes.ts): the caller calls `holdEnded` when this
+ *   returns or throws (not here: one async frame fewer on every request)
  * @param first a first try `firstTry` (first-try.ts) began: its outcome is the first attempt's
  * @returns the response head to relay and the peer it came from; call
  *   `peer.end()` when the response body has been relayed (least-conn counts it)
@@ -85,24 +88,6 @@ function withPeer(set: Set<Peer>, peer: Peer): Set<Peer> {
  * @throws the client signal's reason when the client leaves while held
  */
 export async function sendWithHold(
-  group: Group,
-  ctx: SelectContext,
-  input: AttemptInput,
-  rules: RetryRules,
-  rec: HoldRecord,
-  first?: FirstTry,
-): Promise<Sent> {
-  try {
-    const sent = await send(group, ctx, input, rules, rec, first);
-    if (rec.heldSince) holdEnded(group.name, rec.id, "replayed");
-    return sent;
-  } catch (e) {
-    if (rec.heldSince) holdEnded(group.name, rec.id, e instanceof ClientGoneError ? "client-gone" : "gave-up");
-    throw e;
-  }
-}
-
-async function send(
   group: Group,
   ctx: SelectContext,
   input: AttemptInput,
@@ -215,10 +200,7 @@ class HoldState {
   async wait(group: Group, signal: ClientSignal, rec: HoldRecord): Promise<void> {
     const left = this.deadline - Date.now();
     if (left <= 0) throw giveUp(group, this);
-    if (!rec.heldSince) {
-      rec.heldSince = Date.now();
-      holdBegan(group.name, rec.id, this.last?.kind ?? "no-peer-available");
-    }
+    if (!rec.heldSince) holdBegan(group.name, rec, this.last?.kind ?? "no-peer-available");
     await abortable(group.changed(Math.min(this.#backoffMs, left)), signal);
     this.#backoffMs = Math.min(this.#backoffMs * 2, MAX_BACKOFF_MS);
     this.refusedSinceWait = NONE;

@@ -25,6 +25,8 @@ export class RequestRecord implements AccessRecord {
   heldMs = 0;
   /** Epoch ms at which the hold first waited for a peer; 0 when it never did (hold.ts). */
   heldSince = 0;
+  /** The group whose hold counts the request while it is held (hold-episodes.ts). */
+  heldGroup: string | undefined;
   /** The received first line of a head that did not parse. */
   requestLine: string | undefined;
   /**

@@ -3,6 +3,7 @@ import { configureEvents, event, formatEvent } from "../../src/log/events.ts";
 import { heldCount, holdBegan, holdEnded } from "../../src/proxy/hold-episodes.ts";
 import { Peer } from "../../src/upstream/peer.ts";
 import { parsePeerSpec } from "../../src/config/upstream-flags.ts";
+import { ClientGoneError } from "../../src/errors.ts";
 
 const NOW = Date.UTC(2026, 4, 1, 10, 0, 0);
 
@@ -46,15 +47,22 @@ test("event() is dropped until a sink is configured", () => {
 
 test("a hold episode is one hold-start at the first held request and one hold-end at the last one's exit", () => {
   const lines = capture();
-  holdBegan("g", "r1", "refused");
-  holdBegan("g", "r2", "no-peer-available");
+  const held = (id: string) => ({ id, attempts: [], heldSince: 0, heldGroup: undefined as string | undefined });
+  const [r1, r2] = [held("r1"), held("r2")];
+  holdBegan("g", r1, "refused");
+  holdBegan("g", r2, "no-peer-available");
+  expect(r1.heldSince).toBeGreaterThan(0);
   expect(heldCount("g")).toBe(2);
-  holdEnded("g", "r1", "replayed");
+  holdEnded(r1);
+  // A second call (the handler's catch after a replayed request failed later) changes nothing.
+  holdEnded(r1, new Error("relay failed"));
   expect(lines.length).toBe(1);
   expect(lines[0]).toEndWith(" hold-start group=g reason=refused id=r1");
-  holdEnded("g", "r2", "client-gone");
+  holdEnded(r2, new ClientGoneError());
   expect(lines[1]).toMatch(/ hold-end group=g ms=\d+ requests=2 replayed=1 gave_up=0 client_gone=1 id=r2$/);
   expect(heldCount("g")).toBe(0);
+  holdEnded(held("never"));
+  expect(lines.length).toBe(2);
 });
 
 test("a peer's passive down and up are one event each, with the reason and the request id", () => {
