@@ -162,6 +162,12 @@ export class Spooler implements BodySink {
     return { size: this.#size, path: this.#file.path };
   }
 
+  /** See {@link BodySink.directFailed}. */
+  directFailed(e: ProxyError): ProxyError {
+    this.#error ??= this.#failed(e);
+    return e;
+  }
+
   /** Reports a spool failure to the event log (spool-events.ts) and returns it. */
   #failed(e: ProxyError): ProxyError {
     return spoolFailed(e, this.#dir ? [this.#dir] : this.#o.store.dirs, this.#o.requestId);

@@ -40,6 +40,10 @@ describe("parseCommandLine()", () => {
     expect(() => serve(["--upstream", "a:1", "--body-buffer", "1.5m"])).toThrow(/^Cannot use --body-buffer "1.5m": expected .*128k/);
     expect(() => serve(["--upstream", "a:1", "--listen", "h:70000"])).toThrow(/--listen "h:70000"/);
     expect(() => serve(["--upstream", "a:1", "--access-log", "maybe"])).toThrow(/--access-log "maybe": expected on or off/);
+    expect(() => serve(["--upstream", "a:1", "--access-log-format", "xml"])).toThrow(
+      /--access-log-format "xml": expected kv, json or combined/,
+    );
+    expect(() => serve(["--upstream", "a:1", "--log-format", "combined"])).toThrow(/--log-format "combined": expected kv or json/);
     expect(() => serve(["--upstream", "a:1", "--listen"])).toThrow(ConfigError);
   });
 
