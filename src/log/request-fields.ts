@@ -6,8 +6,7 @@
  *
  * @module
  */
-import { ascii, findField, type Head } from "../http1/head.ts";
-import { latin1 } from "../http1/_latin1.ts";
+import { ascii, fieldValue, findField, type Head } from "../http1/head.ts";
 import type { AccessRecord } from "../access-log.ts";
 
 const HOST = ascii("host");
@@ -47,7 +46,7 @@ function valueForLog(h: Head, i: number): string {
     for (let k = start; k < end; k++) s += String.fromCharCode(buf[k]);
     return s;
   }
-  for (let k = start; k < end; k++) if (buf[k] >= 0x80) return latin1(buf, start, end);
+  for (let k = start; k < end; k++) if (buf[k] >= 0x80) return fieldValue(h, i);
   return UTF8.decode(buf.subarray(start, end));
 }
 
