@@ -7,7 +7,8 @@
  * on Deno: `deno run -A bench/micro.ts`).
  */
 import { Bench } from "tinybench";
-import { type AccessRecord, formatAccessLine } from "../src/access-log.ts";
+import { accessLineFormatter, type AccessRecord, formatAccessLine } from "../src/access-log.ts";
+import type { AttemptRecord } from "../src/proxy/hold.ts";
 import { parseDuration, parseSize } from "../src/config/units.ts";
 import { parseRequestHead } from "../src/http1/parse-request.ts";
 import { parseResponseHead } from "../src/http1/parse-response.ts";
@@ -58,8 +59,10 @@ const record: AccessRecord = {
   status: 200,
   bodyBytes: 10485760,
   sentBytes: 42,
-  attempts: [{ peer: "127.0.0.1:3000", status: 502, ms: 1 }, { peer: "127.0.0.1:3000", status: 200, ms: 35 }],
+  attempts: [{ peer: "127.0.0.1:3000", failure: "refused", status: 502, ms: 1 }, { peer: "127.0.0.1:3000", status: 200, ms: 35 }],
   heldMs: 812,
+  // Host, User-Agent (a browser's, 111 bytes) and Referer are decoded from it per line.
+  head: clientHead,
 };
 
 // What --admin-listen adds to a request: the in-flight set, then the counters and the tail fed from its record.
@@ -94,6 +97,18 @@ const promRequests = new Counter({
 const promAttempts = new Counter({ name: "a_total", help: "a", labelNames: ["peer", "outcome"], registers: [registry] });
 const promResponse = new Histogram({ name: "u_seconds", help: "u", labelNames: ["peer"], registers: [registry] });
 const promHeld = new Histogram({ name: "h_seconds", help: "h", registers: [registry] });
+// A request held through an outage over 20 peers taking turns: 140 refusals, then a 200.
+const held: AccessRecord = {
+  ...record,
+  attempts: [
+    ...Array.from(
+      { length: 140 },
+      (_, i): AttemptRecord => ({ peer: `127.0.0.1:${3000 + (i % 20)}`, failure: "refused", status: 502, ms: 0 }),
+    ),
+    { peer: "127.0.0.1:3000", status: 200, ms: 35 },
+  ],
+};
+const [kv, json, combined] = (["kv", "json", "combined"] as const).map(accessLineFormatter);
 
 // Results go to a sink the optimiser cannot prove unused.
 let sink: unknown;
@@ -111,8 +126,17 @@ bench
   .add("clientResponseHead (9 fields, 2 Set-Cookie)", () => {
     sink = clientResponseHead(peerHead, { passChunked: false, keepLength: true, close: false, upgrade: false });
   })
-  .add("formatAccessLine (2 attempts)", () => {
-    sink = formatAccessLine(record, record.startedAt + 900);
+  .add("access line kv (browser head, 2 attempts)", () => {
+    sink = kv(record, record.startedAt + 900);
+  })
+  .add("access line json (browser head, 2 attempts)", () => {
+    sink = json(record, record.startedAt + 900);
+  })
+  .add("access line combined (browser head)", () => {
+    sink = combined(record, record.startedAt + 900);
+  })
+  .add("access line kv (held, 141 attempts over 20 peers)", () => {
+    sink = kv(held, held.startedAt + 900);
   })
   .add("admin: a request's hooks (in-flight set, counters, tail)", () => {
     inflight.begin(adminRec);

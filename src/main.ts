@@ -10,6 +10,7 @@ import { helpText } from "./config/help.ts";
 import { type Command, ConfigError, parseCommandLine } from "./config/parse.ts";
 import { type RunningProxy, startProxy } from "./server.ts";
 import { VERSION } from "./version.ts";
+import { configureEvents, event } from "./log/events.ts";
 
 const rt = await detectRuntime();
 const [sub, ...rest] = rt.args;
@@ -38,6 +39,7 @@ async function serveFromFlags(argv: string[]) {
   }
   if (cmd.kind === "help") return print(helpText(VERSION));
   if (cmd.kind === "version") return print(`holdfast ${VERSION} (${rt.name} ${rt.version}, ${rt.platform})`);
+  configureEvents((line) => rt.stderr(line + "\n"), cmd.config.logFormat);
   if (cmd.kind === "check") {
     const { checkConfig, printReport } = await import("./check.ts");
     return rt.exit(printReport(rt, await checkConfig(rt, cmd.config)));
@@ -62,14 +64,17 @@ async function serveFromFlags(argv: string[]) {
     const lines = proxy.reload();
     if (lines.length === 0) lines.push("SIGHUP: nothing to re-read (no --offline-page, --tls-cert or --upstream-ca)");
     for (const line of lines) print(`holdfast: ${line}`);
+    event("reload", { signal: "SIGHUP", result: lines.join("; ") });
   });
   let stopping = false;
   rt.onShutdownSignal(async (signal) => {
     if (stopping) return;
     stopping = true;
     print(`holdfast: ${signal}: no longer accepting; waiting up to ${c.shutdownTimeoutMs} ms for in-flight requests`);
+    event("shutdown", { signal, timeout_ms: c.shutdownTimeoutMs });
     const clean = await proxy.shutdown();
     print(`holdfast: stopped${clean ? "" : " with requests still in flight"}`);
+    event("stopped", { clean });
     rt.exit(0);
   });
 }

@@ -1,6 +1,7 @@
 import type { Runtime } from "../runtime/index.ts";
 import type { ClientTls, Listener, ListenOptions, Socket } from "../runtime/socket-types.ts";
-import { formatAccessLine } from "./access-log.ts";
+import { accessLineFormatter } from "./access-log.ts";
+import { accessLogParseErrors } from "./log/parse-errors.ts";
 import type { PeerAddress } from "./config/address.ts";
 import type { Config } from "./config/schema.ts";
 import type { ListenSpec } from "./config/tls-flags.ts";
@@ -98,10 +99,11 @@ export async function startProxy(rt: Runtime, config: Config, log: (line: string
     }
     return p;
   };
-  const checkers = config.groups.flatMap((g, i) => (g.health ? [new HealthChecker(rt, groups[i], g.health, log, tlsOf)] : []));
+  const checkers = config.groups.flatMap((g, i) => (g.health ? [new HealthChecker(rt, groups[i], g.health, tlsOf)] : []));
   for (const c of checkers) c.start();
   const routes = new RouteTable(config, new Map(groups.map((g) => [g.name, g])), group);
-  const logDone: ProxyDeps["onDone"] = config.accessLog ? (r) => log(formatAccessLine(r, Date.now())) : () => {};
+  const format = accessLineFormatter(config.accessLogFormat);
+  const logDone: ProxyDeps["onDone"] = config.accessLog ? (r) => log(format(r, Date.now())) : () => {};
   const conns = new Set<ClientConnection>();
   // --admin-listen, --admin-path: without them nothing below costs a request anything.
   const admin = config.admin && new AdminEndpoint(config.admin, {
@@ -110,7 +112,7 @@ export async function startProxy(rt: Runtime, config: Config, log: (line: string
     groups,
     store,
     fileSize: (p) => rt.files.size(p),
-    format: formatAccessLine,
+    format,
     build: { version: VERSION, runtime: rt.name, runtimeVersion: rt.version, platform: rt.platform, pid: rt.pid },
   });
   const onDone = admin ? admin.feed(logDone) : logDone;
@@ -137,7 +139,14 @@ export async function startProxy(rt: Runtime, config: Config, log: (line: string
     keepaliveTimeoutMs: config.keepaliveTimeoutMs,
     keepaliveRequests: config.keepaliveRequests,
   };
-  const onParseError: OnParseError = admin ? (_c, status) => admin.state.stats.recordParseError(status) : () => {};
+  // Parse errors: an access-log line (not through the admin's request counters) and the admin's own count.
+  const logParse: OnParseError | undefined = config.accessLog ? accessLogParseErrors(logDone) : undefined;
+  const onParseError: OnParseError = admin
+    ? (c, status, message, sent) => {
+      admin.state.stats.recordParseError(status);
+      logParse?.(c, status, message, sent);
+    }
+    : logParse ?? (() => {});
   const accept = (start: StartRequest) => (socket: Socket) => {
     if (admin) admin.state.accepted++;
     const conn = new ClientConnection(socket, limits, start, onParseError);

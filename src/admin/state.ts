@@ -143,7 +143,7 @@ export class AdminState {
     const path = r.body?.path;
     const bytes = Math.max(r.body?.size ?? 0, path ? this.sources.fileSize(path) ?? 0 : 0);
     const receiving = r.bodyEndedAt === 0;
-    const phase = receiving ? "receiving" : r.status !== 0 ? "responding" : last?.error !== undefined ? "held" : "upstream";
+    const phase = receiving ? "receiving" : r.status !== 0 ? "responding" : last?.failure !== undefined ? "held" : "upstream";
     const age = now - r.startedAt;
     return {
       id: r.id,
@@ -160,7 +160,7 @@ export class AdminState {
       heldMs: receiving || r.status !== 0 ? 0 : now - r.bodyEndedAt,
       attempts: r.attempts.length,
       peer: last?.peer ?? null,
-      lastOutcome: last ? last.error ?? String(last.status) : null,
+      lastOutcome: last ? last.failure ?? String(last.status) : null,
       status: r.status !== 0 ? r.status : null,
     };
   }

@@ -114,13 +114,13 @@ export class RequestStats {
     for (let i = 0; i < n; i++) {
       const a = attempts[i];
       const p = this.#peer(a.peer);
-      if (a.error === undefined) {
+      if (a.failure === undefined) {
         p.outcomes[Math.max(0, statusClass(a.status))]++;
         p.response.observe(a.ms / 1000);
       } else {
         failed = true;
         this.failedAttempts++;
-        p.outcomes[OUTCOMES.indexOf(a.error)]++;
+        p.outcomes[OUTCOMES.indexOf(a.failure)]++;
       }
     }
     if (n > 1 || failed) this.heldRequests++;

@@ -350,6 +350,24 @@ export const FLAGS: FlagSpec[] = [
   },
   { name: "access-log", type: "string", value: "on|off", default: "on", nginx: "access_log", help: "One line per request on stdout." },
   {
+    name: "access-log-format",
+    type: "string",
+    value: "kv|json|combined",
+    default: "kv",
+    nginx: "log_format",
+    help:
+      "kv: time, client, \"method target\", status, then key=value fields; json: one object per line with the same fields; combined: nginx's combined format with $request_time after it. Every format has the client's Host, User-Agent and Referer.",
+  },
+  {
+    name: "log-format",
+    type: "string",
+    value: "kv|json",
+    default: "kv",
+    nginx: "error_log",
+    help:
+      "Format of the event log on stderr (peer down and up, hold start and end, spool full, reload, shutdown): kv is time, kind, key=value fields; json one object per line.",
+  },
+  {
     name: "admin-listen",
     type: "string",
     value: "HOST:PORT",

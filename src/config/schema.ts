@@ -116,6 +116,8 @@ export const configSchema = z.object({
   "access-log": onOff,
   "admin-listen": z.string().optional().transform(off(parseAdminListen)),
   "admin-path": z.string().optional().transform(off(parseAdminPath)),
+  "access-log-format": z.enum(["kv", "json", "combined"], { message: "expected kv, json or combined" }),
+  "log-format": z.enum(["kv", "json"], { message: "expected kv or json" }),
   compress: parsed(parseCodings),
   // Optional: the default list is not a plain command-line token (parse.ts).
   "compress-types": z.string().optional().transform((s, ctx) => {
@@ -188,6 +190,8 @@ export const configSchema = z.object({
   accessLog: f["access-log"],
   /** `--admin-listen` and `--admin-path`; undefined when both are off. */
   admin: f["admin-listen"] || f["admin-path"] ? { listen: f["admin-listen"], path: f["admin-path"] } : undefined,
+  accessLogFormat: f["access-log-format"],
+  logFormat: f["log-format"],
   compress: f.compress.length
     ? { codings: f.compress, levels: f["compress-level"], types: f["compress-types"], minLength: f["compress-min-length"] }
     : undefined,

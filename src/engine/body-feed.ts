@@ -1,3 +1,4 @@
+import type { ProxyError } from "../errors.ts";
 import { ChunkedDecoder } from "../http1/chunked.ts";
 
 /** Where a request body's de-chunked bytes go (memory, then a spool file). */
@@ -19,6 +20,8 @@ export interface BodySink {
   direct?(): Promise<number | null>;
   /** Counts `bytes` written into the file by the socket after {@link direct}. */
   wroteDirect?(bytes: number): void;
+  /** Writing into the file after {@link direct} failed: the sink reports it (the event log). @returns the error to end the request with */
+  directFailed?(error: ProxyError): ProxyError;
 }
 
 /** The body framing a request declared (RFC 9112 §6.3); "none" needs no feed. */

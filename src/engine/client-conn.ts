@@ -17,8 +17,12 @@ export type { ClientLimits } from "./conn-state.ts";
 /** Starts a request's lifecycle; called once per parsed head, in order. */
 export type StartRequest = (conn: ClientConnection, head: RequestHead) => void;
 
-/** Receives a request head parse failure for the log: status and reason. */
-export type OnParseError = (conn: ClientConnection, status: number, message: string) => void;
+/**
+ * Receives a request head parse failure for the log: status, reason, and the
+ * bytes of the response body holdfast sends; `conn.input.bytes` still holds
+ * what was received.
+ */
+export type OnParseError = (conn: ClientConnection, status: number, message: string, sentBytes: number) => void;
 
 // Bytes of body a read may carry with a head before the head is copied out of it.
 const HEAD_COPY_SLACK = 16 * 1024;
@@ -203,8 +207,9 @@ export class ClientConnection extends ConnectionState implements SocketEvents {
       head = parseRequestHead(this.input.bytes, this.limits.maxHeadBytes);
     } catch (e) {
       if (!(e instanceof ParseError)) throw e;
-      this.onParseError(this, e.status, e.message);
-      this.respondAndClose(e.status, reasonOf(e.status), new TextEncoder().encode(`${e.status} ${e.message}\n`));
+      const body = new TextEncoder().encode(`${e.status} ${e.message}\n`);
+      this.onParseError(this, e.status, e.message, body.byteLength);
+      this.respondAndClose(e.status, reasonOf(e.status), body);
       return;
     }
     if (head === null) {

@@ -52,7 +52,9 @@ export async function receiveDirect(socket: Socket, feed: BodyFeed): Promise<"co
       return new ClientGoneError();
     case "timeout":
       return new ProxyError(408, `Client sent nothing for --client-body-timeout ${feed.timeoutMs} ms`);
-    case "write":
-      return spoolWriteError(Object.assign(new Error(r.message ?? "write failed"), { code: r.code }));
+    case "write": {
+      const e = spoolWriteError(Object.assign(new Error(r.message ?? "write failed"), { code: r.code }));
+      return feed.sink.directFailed?.(e) ?? e;
+    }
   }
 }

@@ -16,7 +16,8 @@ const RETRY_AFTER_S = "5";
  * 417, 507 (with a lingering close), the client gone 499 (nothing sent), an
  * upstream failure 502/504 or the offline page, a shutdown 503 with
  * `Retry-After` (or the offline page), a bug 500. A 5xx body is generic
- * (error-body.ts); its detail goes to `onFailure` with the request id.
+ * (error-body.ts); its detail goes to `onFailure` with the request id. The
+ * body's bytes go in `rec.sentBytes` (nginx `$body_bytes_sent` counts its own pages too).
  * @returns the status for the access log
  */
 export function failToProxy(

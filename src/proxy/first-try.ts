@@ -11,7 +11,7 @@ import type { Group } from "../upstream/group.ts";
 import type { Peer } from "../upstream/peer.ts";
 import type { SelectContext } from "../upstream/types.ts";
 import { type AttemptInput, IDEMPOTENT, startOnIdle } from "./attempt.ts";
-import type { AttemptRecord, RetryRules } from "./hold.ts";
+import type { HoldRecord, RetryRules } from "./hold.ts";
 
 // No peer is excluded on a first try; never changed.
 const NO_PEERS: ReadonlySet<Peer> = new Set<Peer>();
@@ -55,14 +55,14 @@ export function firstTry(group: Group, ctx: SelectContext, input: AttemptInput):
  * not be passed on): recorded as `sendWithHold` (hold.ts) records a success.
  * @returns undefined, having changed nothing, when `sendWithHold` (hold.ts) must decide
  */
-export function settleFirst(first: FirstTry, input: AttemptInput, rules: RetryRules, records: AttemptRecord[]): Sent | undefined {
+export function settleFirst(first: FirstTry, input: AttemptInput, rules: RetryRules, rec: HoldRecord): Sent | undefined {
   const { exchange, peer } = first;
   if (!exchange?.head) return undefined;
   const status = exchange.head.status;
   const named = rules.next.statuses.has(status);
   if (named && (IDEMPOTENT.has(input.method) || rules.next.nonIdempotent)) return undefined;
   const now = Date.now();
-  records.push({ peer: peer.key, status, ms: now - first.started });
-  peer.report(!(named && status >= 500), now);
+  rec.attempts.push({ peer: peer.key, status, ms: now - first.started });
+  peer.report(!(named && status >= 500), now, status, rec);
   return { exchange, peer };
 }

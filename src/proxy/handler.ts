@@ -27,6 +27,7 @@ import { relayResponse } from "./relay-response.ts";
 import { failToProxy } from "./fail.ts";
 import { RequestRecord } from "./request-record.ts";
 import { GoneSignal } from "./gone.ts";
+import { holdEnded } from "./hold-episodes.ts";
 
 /** What the request lifecycle needs, built once at start-up. */
 export interface ProxyDeps {
@@ -72,7 +73,7 @@ export function createProxyHandler(d: ProxyDeps): StartRequest {
 
 async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): Promise<void> {
   const c = d.config;
-  const rec = new RequestRecord(conn.clientAddress, head.method, head.target);
+  const rec = new RequestRecord(conn.clientAddress, head.method, head.target, head);
   d.inflight.begin(rec);
   const gone = new GoneSignal();
   // A shutdown that ran out of time ends the request with its own error (503), anything else is the client leaving.
@@ -159,12 +160,13 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
     if (first?.exchange) {
       try {
         await first.exchange.response();
-        sent = settleFirst(first, fwd, rules, rec.attempts);
+        sent = settleFirst(first, fwd, rules, rec);
       } catch {
         // sendWithHold takes the failure as its first attempt's.
       }
     }
-    sent ??= await sendWithHold(route.group, ctx, fwd, rules, rec.attempts, first);
+    sent ??= await sendWithHold(route.group, ctx, fwd, rules, rec, first);
+    if (rec.heldSince) holdEnded(rec);
     rec.heldMs = Date.now() - bodyEndedAt - (rec.attempts.at(-1)?.ms ?? 0);
     servedBy = sent.peer;
     const ex = sent.exchange;
@@ -193,6 +195,7 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
     // A body cut short must not look complete: the client sees the connection close.
     else conn.abort();
   } catch (e) {
+    if (rec.heldSince) holdEnded(rec, e);
     rec.heldMs ||= rec.attempts.length ? Date.now() - bodyEndedAt : 0;
     // A streamed body that failed (the client left, 408, 413) is why its try failed.
     rec.status = failToProxy(d, conn, rec, stream?.error ?? (gone.reason instanceof ShutdownError ? gone.reason : e));

@@ -7,6 +7,7 @@ import type { SelectContext } from "../upstream/types.ts";
 import type { Exchange } from "../transport/exchange.ts";
 import { attempt, type AttemptInput, IDEMPOTENT } from "./attempt.ts";
 import type { FirstTry, Sent } from "./first-try.ts";
+import { holdBegan } from "./hold-episodes.ts";
 
 /** One attempt as the access log shows it (`$upstream_addr`, `$upstream_status`). */
 export interface AttemptRecord {
@@ -14,10 +15,22 @@ export interface AttemptRecord {
   peer: string;
   /** The response status, or the status the failure maps to (502, 504). */
   status: number;
+  /** Why no response head came (`refused`, `reset`...); undefined when one did. */
+  failure?: AttemptErrorKind;
   /** Time to the response head or the failure, in ms. */
   ms: number;
-  /** Why the attempt failed; undefined when a response head came. */
-  error?: AttemptErrorKind;
+}
+
+/** What the hold reads and writes of a request's record (request-record.ts). */
+export interface HoldRecord {
+  /** Receives one entry per attempt, in order. */
+  attempts: AttemptRecord[];
+  /** The request id, for the event log. */
+  readonly id: string;
+  /** Epoch ms at which the request first waited for a peer; 0 until it does. */
+  heldSince: number;
+  /** The group whose hold episode counts the request, from its first wait until `holdEnded` (hold-episodes.ts). */
+  heldGroup: string | undefined;
 }
 
 /** The retry rules of one request, from the command line. */
@@ -63,7 +76,10 @@ function withPeer(set: Set<Peer>, peer: Peer): Set<Peer> {
  *   or `non_idempotent` is named (nginx `proxy_next_upstream`). A reset may
  *   also be replayed to the same peer within the hold, when the method allows.
  *
- * @param records receives one entry per attempt, in order
+ * @param rec receives one attempt record per attempt, in order; a request
+ *   that waits for a peer joins its group's hold episode (`hold-start` in the
+ *   event log, hold-episodes.ts): the caller calls `holdEnded` when this
+ *   returns or throws (not here: one async frame fewer on every request)
  * @param first a first try `firstTry` (first-try.ts) began: its outcome is the first attempt's
  * @returns the response head to relay and the peer it came from; call
  *   `peer.end()` when the response body has been relayed (least-conn counts it)
@@ -76,9 +92,10 @@ export async function sendWithHold(
   ctx: SelectContext,
   input: AttemptInput,
   rules: RetryRules,
-  records: AttemptRecord[],
+  rec: HoldRecord,
   first?: FirstTry,
 ): Promise<Sent> {
+  const records = rec.attempts;
   const holdUntil = (first?.started ?? Date.now()) + rules.holdMs;
   const mayPassOn = IDEMPOTENT.has(input.method) || rules.next.nonIdempotent;
   // Most requests are served by their first attempt: the sets and the wait
@@ -93,7 +110,7 @@ export async function sendWithHold(
     const peer = first?.peer ?? group.select(ctx, tried) ?? (waited ? group.selectIgnoringHealth(ctx, tried) : undefined);
     if (!peer || hold?.refusedSinceWait.has(peer)) {
       // No peer can take it now, or every usable one just refused: hold.
-      await (hold ??= new HoldState(holdUntil)).wait(group, input.clientSignal);
+      await (hold ??= new HoldState(holdUntil)).wait(group, input.clientSignal, rec);
       waited = true;
       continue;
     }
@@ -109,8 +126,8 @@ export async function sendWithHold(
     } catch (e) {
       peer.end();
       if (!(e instanceof AttemptError)) throw e;
-      peer.report(false, Date.now());
-      records.push({ peer: peer.key, status: e.status, ms: Date.now() - started, error: e.kind });
+      peer.report(false, Date.now(), e.kind, rec);
+      records.push({ peer: peer.key, status: e.status, ms: Date.now() - started, failure: e.kind });
       hold ??= new HoldState(holdUntil);
       hold.last = e;
       if (Date.now() >= hold.deadline) throw e;
@@ -124,7 +141,7 @@ export async function sendWithHold(
         if (!group.hasCandidate(tried)) {
           // Every peer broke on it: an idempotent request is held and replayed.
           tried = NONE;
-          await hold.wait(group, input.clientSignal);
+          await hold.wait(group, input.clientSignal, rec);
         }
       } else if (e.kind === "tls") {
         // A certificate does not fix itself while a request waits: another peer, else 502 now (nginx's error).
@@ -145,7 +162,7 @@ export async function sendWithHold(
     records.push({ peer: peer.key, status, ms: Date.now() - started });
     const named = rules.next.statuses.has(status);
     // nginx counts a 5xx named in proxy_next_upstream as a peer failure.
-    peer.report(!(named && status >= 500), Date.now());
+    peer.report(!(named && status >= 500), Date.now(), status, rec);
     if (!named || !mayPassOn) return { exchange: res, peer };
     tried = withPeer(tried, peer);
     const deadline = hold?.deadline ?? holdUntil;
@@ -180,9 +197,10 @@ class HoldState {
    * group says a peer may be back.
    * @throws the last failure when the deadline has passed; the client signal's reason when the client leaves
    */
-  async wait(group: Group, signal: ClientSignal): Promise<void> {
+  async wait(group: Group, signal: ClientSignal, rec: HoldRecord): Promise<void> {
     const left = this.deadline - Date.now();
     if (left <= 0) throw giveUp(group, this);
+    if (!rec.heldSince) holdBegan(group.name, rec, this.last?.kind ?? "no-peer-available");
     await abortable(group.changed(Math.min(this.#backoffMs, left)), signal);
     this.#backoffMs = Math.min(this.#backoffMs * 2, MAX_BACKOFF_MS);
     this.refusedSinceWait = NONE;

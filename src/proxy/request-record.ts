@@ -1,4 +1,5 @@
 import type { AccessRecord } from "../access-log.ts";
+import type { RequestHead } from "../http1/head.ts";
 import type { AttemptRecord } from "./hold.ts";
 import type { Route } from "./routes.ts";
 
@@ -41,7 +42,23 @@ export class RequestRecord implements AccessRecord {
   declaredBytes = -1;
   /** Epoch ms the body ended and the upstream's part began; 0 while the body is still coming. */
   bodyEndedAt = 0;
-  constructor(readonly clientAddress: string, readonly method: string, readonly target: string) {}
+  /** Epoch ms at which the hold first waited for a peer; 0 when it never did (hold.ts). */
+  heldSince = 0;
+  /** The group whose hold counts the request while it is held (hold-episodes.ts). */
+  heldGroup: string | undefined;
+  /** The received first line of a head that did not parse. */
+  requestLine: string | undefined;
+  /**
+   * @param head the parsed head, kept by reference for the access log (Host,
+   *   User-Agent, Referer are decoded only when a line is written); undefined
+   *   for a head that did not parse
+   */
+  constructor(
+    readonly clientAddress: string,
+    readonly method: string,
+    readonly target: string,
+    readonly head?: RequestHead,
+  ) {}
   get id(): string {
     return this.#id ??= newRequestId();
   }

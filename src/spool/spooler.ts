@@ -1,6 +1,7 @@
 import { ProxyError } from "../errors.ts";
 import type { BodySink } from "../engine/body-feed.ts";
 import type { SpoolFile, SpoolStore } from "./store.ts";
+import { spoolFailed } from "./spool-events.ts";
 
 /** A complete request body: in memory when small, else in a spool file. */
 export interface SpooledBody {
@@ -53,7 +54,7 @@ export class Spooler implements BodySink {
     this.#o = o;
     if (o.declared !== undefined && o.declared > o.bufferBytes) {
       this.#dir = o.store.pickDir(o.declared);
-      if (!this.#dir) throw new ProxyError(507, `No spool directory has room for ${o.declared} bytes`);
+      if (!this.#dir) throw this.#failed(new ProxyError(507, `No spool directory has room for ${o.declared} bytes`));
     }
   }
 
@@ -93,7 +94,7 @@ export class Spooler implements BodySink {
     const o = this.#o;
     this.#spilled = true;
     this.#dir ??= o.store.pickDir(o.bufferBytes);
-    if (!this.#dir) throw new ProxyError(507, "No spool directory has room for the request body");
+    if (!this.#dir) throw this.#failed(new ProxyError(507, "No spool directory has room for the request body"));
     this.#queued = this.#memory;
     this.#memory = [];
     this.#opening = this.#create(this.#dir).then(
@@ -106,7 +107,7 @@ export class Spooler implements BodySink {
       },
       (e) => {
         this.#opening = null;
-        this.#error = spoolWriteError(e);
+        this.#error = this.#failed(spoolWriteError(e));
       },
     );
   }
@@ -136,13 +137,13 @@ export class Spooler implements BodySink {
     if (this.#o.declared === undefined && this.#sinceCheck >= RECHECK_BYTES) {
       this.#sinceCheck = 0;
       if (!this.#o.store.hasRoom(this.#dir!, 0)) {
-        this.#error = new ProxyError(507, "Spool directory ran short of space");
+        this.#error = this.#failed(new ProxyError(507, "Spool directory ran short of space"));
         throw this.#error;
       }
     }
     // The coalescing writer flushes synchronously; its rejection (ENOSPC) is
     // remembered and thrown at the next bytes or at finish().
-    this.#file!.writer.write(bytes).catch((e) => (this.#error ??= spoolWriteError(e)));
+    this.#file!.writer.write(bytes).catch((e) => (this.#error ??= this.#failed(spoolWriteError(e))));
   }
 
   /** See {@link BodySink.direct}: only a body declared larger than `--body-buffer` goes straight to its file. */
@@ -155,7 +156,7 @@ export class Spooler implements BodySink {
     try {
       this.#file!.writer.flush();
     } catch (e) {
-      throw (this.#error = spoolWriteError(e));
+      throw (this.#error = this.#failed(spoolWriteError(e)));
     }
     return this.#file!.writer.fd;
   }
@@ -176,10 +177,21 @@ export class Spooler implements BodySink {
     try {
       await this.#file.writer.close();
     } catch (e) {
-      throw spoolWriteError(e);
+      throw this.#failed(spoolWriteError(e));
     }
     if (this.#error !== undefined) throw this.#error;
     return { size: this.#size, path: this.#file.path };
+  }
+
+  /** See {@link BodySink.directFailed}. */
+  directFailed(e: ProxyError): ProxyError {
+    this.#error ??= this.#failed(e);
+    return e;
+  }
+
+  /** Reports a spool failure to the event log (spool-events.ts) and returns it. */
+  #failed(e: ProxyError): ProxyError {
+    return spoolFailed(e, this.#dir ? [this.#dir] : this.#o.store.dirs, this.#o.requestId);
   }
 
   /** Throws the body away: closes and unlinks the spool file, if any. */

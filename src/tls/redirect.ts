@@ -43,11 +43,13 @@ export function httpsLocation(head: RequestHead, httpsPort: number): string | un
 export function redirectToHttps(proxy: StartRequest, httpsPort: number, onDone: (r: AccessRecord) => void): StartRequest {
   return (conn: ClientConnection, head: RequestHead) => {
     if (pathOf(originForm(head.target)).startsWith(ACME_CHALLENGE_PATH)) return proxy(conn, head);
-    const rec = new RequestRecord(conn.clientAddress, head.method, head.target);
+    const rec = new RequestRecord(conn.clientAddress, head.method, head.target, head);
     const location = httpsLocation(head, httpsPort);
     if (location === undefined) {
       rec.status = 400;
-      conn.respondAndClose(400, "Bad Request", ENC.encode("400 Cannot redirect to https: the request names no host\n"));
+      const body = ENC.encode("400 Cannot redirect to https: the request names no host\n");
+      rec.sentBytes = body.byteLength;
+      conn.respondAndClose(400, "Bad Request", body);
       return onDone(rec);
     }
     const body = ENC.encode(`308 ${location}\n`);

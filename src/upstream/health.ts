@@ -8,16 +8,15 @@ import type { Peer } from "./peer.ts";
 // Health probes ignore interim responses.
 const NO_INTERIM = { onInterim(): void {} };
 import { Exchange } from "../transport/exchange.ts";
-
-/** A log line about a peer's health, e.g. for stdout. */
-export type HealthLog = (line: string) => void;
+import { event } from "../log/events.ts";
 
 /**
  * Active health checks for one group (NGINX Plus `health_check`, which open
  * source nginx lacks): every `intervalMs` each peer gets `GET path`; `fails`
  * bad probes in a row (a status outside the range, an error, or no answer
  * within `timeoutMs`) take it out, `passes` good ones put it back, and held
- * requests are woken at once.
+ * requests are woken at once. Both are `peer-down` and `peer-up` events
+ * (source `health-check`) with the last probe's outcome.
  */
 export class HealthChecker {
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
@@ -28,7 +27,6 @@ export class HealthChecker {
     readonly rt: Runtime,
     readonly group: Group,
     readonly spec: HealthCheckSpec,
-    readonly log: HealthLog,
     readonly tlsOf: (peer: PeerAddress) => ClientTls | undefined = () => undefined,
   ) {}
 
@@ -46,15 +44,17 @@ export class HealthChecker {
 
   #loop(peer: Peer, good: number, bad: number): void {
     if (this.#stopped) return;
-    void this.#probe(peer).then((ok) => {
+    void this.#probe(peer).then((outcome) => {
+      const ok = outcome === GOOD;
       good = ok ? good + 1 : 0;
       bad = ok ? 0 : bad + 1;
+      const base = { group: this.group.name, peer: peer.key, source: "health-check" };
       if (peer.healthy && bad >= this.spec.fails) {
         peer.healthy = false;
-        this.log(`holdfast: health check: ${this.group.name} peer ${peer.key} is down after ${bad} failed probes`);
+        event("peer-down", { ...base, reason: outcome, probes: bad });
       } else if (!peer.healthy && good >= this.spec.passes) {
         peer.healthy = true;
-        this.log(`holdfast: health check: ${this.group.name} peer ${peer.key} is up after ${good} good probes`);
+        event("peer-up", { ...base, reason: outcome, probes: good });
         this.group.notify();
       }
       if (this.#stopped) return;
@@ -66,7 +66,8 @@ export class HealthChecker {
     });
   }
 
-  async #probe(peer: Peer): Promise<boolean> {
+  /** @returns {@link GOOD}, or why the probe failed: `status 503`, `refused`, `timeout`... */
+  async #probe(peer: Peer): Promise<string> {
     const a = peer.address;
     const deadline = Date.now() + this.spec.timeoutMs;
     let ex: Exchange | undefined;
@@ -94,9 +95,9 @@ export class HealthChecker {
       });
       const head = await ex.response();
       ex.cancel("complete");
-      return head.status >= this.spec.statusMin && head.status <= this.spec.statusMax;
-    } catch {
-      return false;
+      return head.status >= this.spec.statusMin && head.status <= this.spec.statusMax ? GOOD : `status ${head.status}`;
+    } catch (e) {
+      return probeFailure(e);
     } finally {
       clearTimeout(timer);
     }
@@ -104,3 +105,14 @@ export class HealthChecker {
 }
 
 const ENC = new TextEncoder();
+
+// A probe whose status is in the range.
+const GOOD = "ok";
+
+/** Why a probe failed, as an attempt's kind (`refused`, `connect-timeout`, `read-timeout`, `tls`), else `error`. */
+function probeFailure(e: unknown): string {
+  // A ConnectError's `timeout` is the attempt kind `connect-timeout`.
+  const kind = (e as { kind?: unknown }).kind;
+  if (kind === "timeout") return "connect-timeout";
+  return typeof kind === "string" ? kind : "error";
+}

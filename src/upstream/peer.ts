@@ -1,6 +1,7 @@
 import type { PeerAddress } from "../config/address.ts";
 import type { PeerSpec } from "../config/upstream-flags.ts";
 import type { PeerView } from "./types.ts";
+import { event } from "../log/events.ts";
 
 /**
  * One peer of a group and its health. `available()` is the one question
@@ -9,6 +10,8 @@ import type { PeerView } from "./types.ts";
  */
 export class Peer implements PeerView {
   readonly key: string;
+  /** The name of its group, for the event log. */
+  readonly group: string;
   readonly weight: number;
   readonly address: PeerAddress;
   readonly backup: boolean;
@@ -26,6 +29,7 @@ export class Peer implements PeerView {
   constructor(spec: PeerSpec) {
     this.address = spec.address;
     this.key = spec.address.key;
+    this.group = spec.group;
     this.weight = spec.weight;
     this.backup = spec.backup;
     this.#down = spec.down;
@@ -70,13 +74,18 @@ export class Peer implements PeerView {
 
   /**
    * Records how an attempt went, at its response head or failure; `ok` false
-   * counts a failure (nginx counts errors, timeouts and listed 5xx).
+   * counts a failure (nginx counts errors, timeouts and listed 5xx). Leaving
+   * and coming back are `peer-down` and `peer-up` events (source `passive`).
+   * @param why the failure's kind (`refused`) or the response status, for the event log
+   * @param request the request the attempt was for: its id goes in the event
    */
-  report(ok: boolean, now: number): void {
+  report(ok: boolean, now: number, why?: string | number, request?: { readonly id: string }): void {
     this.#trialInFlight = false;
     if (ok) {
-      this.#failures = [];
+      this.#failures.length = 0;
+      if (this.#outUntil === 0) return;
       this.#outUntil = 0;
+      event("peer-up", { group: this.group, peer: this.key, source: "passive", reason: reasonOf(why), id: request?.id });
       return;
     }
     if (this.#maxFails === 0) return;
@@ -84,8 +93,25 @@ export class Peer implements PeerView {
     this.#failures.push(now);
     // A failed trial request sends the peer out again at once.
     if (this.#failures.length >= this.#maxFails || this.#outUntil !== 0) {
+      const fails = this.#failures.length;
+      const was = this.#outUntil;
       this.#outUntil = now + this.#failTimeoutMs;
       this.#failures = [];
+      if (was !== 0) return;
+      event("peer-down", {
+        group: this.group,
+        peer: this.key,
+        source: "passive",
+        reason: reasonOf(why),
+        fails,
+        until: new Date(this.#outUntil).toISOString(),
+        id: request?.id,
+      });
     }
   }
+}
+
+/** An attempt's outcome as an event's reason: `refused`, `status 502`. */
+function reasonOf(why: string | number | undefined): string | undefined {
+  return typeof why === "number" ? `status ${why}` : why;
 }

@@ -87,6 +87,9 @@ describe.each(TARGETS)("full spool disk and vanishing clients on %s", (target) =
       const r = await pending;
       expect(r.status).toBe(507);
       expect(spoolFiles(disk)).toEqual([]);
+      // The event log names the directory, beside the access line's request id.
+      const id = / id=(\w+)/.exec(await hf.waitLine(/"POST \/store" 507 /))![1];
+      expect(await hf.waitStderrLine(/ spool-full /, 5000)).toMatch(new RegExp(` spool-full dir=${disk} reason=".+" id=${id}$`));
       expect(up.lines.filter((l) => l.startsWith("{"))).toEqual([]);
       rmSync(`${disk}/filler`, { force: true });
       const ok = await curl(["--data-binary", "still here", `${hf.url}/store`]);

@@ -71,6 +71,22 @@ export class Proc {
       process.kill(this.pid, sig);
     } catch { /* gone */ }
   }
+  /** Lines written to stderr so far (the event log), the last one only when complete. */
+  get stderrLines(): string[] {
+    const lines = this.stderr.split("\n");
+    lines.pop();
+    return lines;
+  }
+  /** Waits (bounded) for a stderr line (an event) matching `re`. */
+  async waitStderrLine(re: RegExp, timeoutMs = 20_000): Promise<string> {
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+      const l = this.stderrLines.find((x) => re.test(x));
+      if (l) return l;
+      await sleep(20);
+    }
+    throw new Error(`no stderr line matching ${re} within ${timeoutMs} ms; stderr:\n${this.stderr}`);
+  }
   /** Waits (bounded) for a stdout line matching `re`. */
   async waitLine(re: RegExp, timeoutMs = 20_000): Promise<string> {
     const until = Date.now() + timeoutMs;

@@ -59,7 +59,12 @@ describe("RequestStats", () => {
     s.record(rec("GET", 200, [{ peer: "a:1", status: 200, ms: 3 }], api));
     s.record(rec("MKCOL", 201, [{ peer: "a:1", status: 201, ms: 3 }], api));
     s.record(
-      rec("POST", 502, [{ peer: "a:1", status: 502, ms: 1, error: "refused" }, { peer: "b:1", status: 502, ms: 2, error: "reset" }], api),
+      rec(
+        "POST",
+        502,
+        [{ peer: "a:1", status: 502, ms: 1, failure: "refused" }, { peer: "b:1", status: 502, ms: 2, failure: "reset" }],
+        api,
+      ),
     );
     s.record(rec("GET", 404, []));
     s.record(rec("GET", 200, [], undefined), "admin");

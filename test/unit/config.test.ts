@@ -44,6 +44,10 @@ describe("parseCommandLine()", () => {
     );
     expect(() => serve(["--upstream", "a:1", "--listen", "0"])).toThrow(/--listen "0": port 0 is out of range/);
     expect(() => serve(["--upstream", "a:1", "--access-log", "maybe"])).toThrow(/--access-log "maybe": expected on or off/);
+    expect(() => serve(["--upstream", "a:1", "--access-log-format", "xml"])).toThrow(
+      /--access-log-format "xml": expected kv, json or combined/,
+    );
+    expect(() => serve(["--upstream", "a:1", "--log-format", "combined"])).toThrow(/--log-format "combined": expected kv or json/);
     expect(() => serve(["--upstream", "a:1", "--listen"])).toThrow(ConfigError);
   });
 
