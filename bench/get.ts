@@ -20,8 +20,8 @@ import { GET_HEADING, type GetRow, type Load, loadLabel, type Measurement, PROFI
 import { type Running, startHoldfast, startResponder, type Target, targets } from "./lib/get-targets.ts";
 import { loadAvg, machine, revision } from "./lib/machine.ts";
 import { parseFlags, runMain } from "./lib/main.ts";
-import { childIdentities, killIdentity, type Started, stop } from "./lib/proc.ts";
 import { vmField } from "./lib/rss.ts";
+import { Tracked } from "./lib/tracked.ts";
 import { writeSection } from "./lib/sections.ts";
 import { binaryNote, fromDir, REPO, snapshot, type Source, workTree } from "./lib/source.ts";
 import { wrk, wrkVersion } from "./lib/wrk.ts";
@@ -30,24 +30,12 @@ const WORK = join(REPO, "bench/work");
 const PROFILE_TXT = join(WORK, "get-profile.txt");
 const PROFILE_NAME = "get-profile";
 
-/** Every process started and not yet stopped; {@link stopAll} stops them by PID. */
-const started = new Set<Started>();
+/** Every process started and not yet stopped, stopped by PID on the way out. */
+const procs = new Tracked();
+const { track, untrack } = procs;
+const stopAll = (graceMs?: number) => procs.stopAll(graceMs);
 /** This run's directory under bench/work/, named in the error message so its logs can be read. */
 let workDir = "";
-const track = (p: Started) => started.add(p);
-const untrack = (p: Started) => started.delete(p);
-
-/** Stops every process still running (nginx masters after their workers are noted), newest first. */
-async function stopAll(graceMs?: number): Promise<void> {
-  for (const p of [...started].reverse()) {
-    started.delete(p);
-    // An exited process's PID may be someone else's by now: only a live one is looked at.
-    if (p.proc.exitCode !== null || p.proc.signalCode !== null) continue;
-    const children = childIdentities(p.pid);
-    await stop(p, graceMs);
-    for (const c of children) killIdentity(c);
-  }
-}
 
 /**
  * The 2 KB Cookie header: a value of exactly 2048 bytes (30 cookies of 61

@@ -27,7 +27,7 @@ import { type BodyCheck, GZIP_HEADING, type GzipMeasurement, type GzipRow, rende
 import { loadAvg, machine, revision } from "./lib/machine.ts";
 import { parseFlags, runMain } from "./lib/main.ts";
 import { REPORT_TITLE } from "./lib/report.ts";
-import { childIdentities, killIdentity, type Started, stop } from "./lib/proc.ts";
+import { type Started } from "./lib/proc.ts";
 import { busyPids, waitUntilQuiet } from "./lib/quiet.ts";
 import { vmField } from "./lib/rss.ts";
 import { formatReport, writeSection } from "./lib/sections.ts";
@@ -35,27 +35,16 @@ import { REPO, workTree } from "./lib/source.ts";
 import { median } from "./lib/stats.ts";
 import { wrk, wrkVersion } from "./lib/wrk.ts";
 
+import { Tracked } from "./lib/tracked.ts";
 const WORK = join(REPO, "bench/work");
 const ACCEPT_GZIP = "Accept-Encoding: gzip";
 
-/** Every process started and not yet stopped; {@link stopAll} stops them by PID. */
-const started = new Set<Started>();
+/** Every process started and not yet stopped, stopped by PID on the way out. */
+const procs = new Tracked();
+const { track, untrack } = procs;
+const stopAll = (graceMs?: number) => procs.stopAll(graceMs);
 /** This run's directory under bench/work/, named in the error message so its logs can be read. */
 let workDir = "";
-const track = (p: Started) => started.add(p);
-const untrack = (p: Started) => started.delete(p);
-
-/** Stops every process still running (nginx masters after their workers are noted), newest first. */
-async function stopAll(graceMs?: number): Promise<void> {
-  for (const p of [...started].reverse()) {
-    started.delete(p);
-    // An exited process's PID may be someone else's by now: only a live one is looked at.
-    if (p.proc.exitCode !== null || p.proc.signalCode !== null) continue;
-    const children = childIdentities(p.pid);
-    await stop(p, graceMs);
-    for (const c of children) killIdentity(c);
-  }
-}
 
 /** One thing wrk is pointed at: a proxy compressing at `level`. */
 interface GzipTarget {

@@ -23,7 +23,7 @@ import { holdfastCommand, startHoldfast, startNginx, startResponder, type Target
 import { waitUntilIdle } from "./lib/idle.ts";
 import { loadAvg, machine, revision } from "./lib/machine.ts";
 import { parseFlags, runMain } from "./lib/main.ts";
-import { childIdentities, freePort, killIdentity, type Started, stop, waitForPort } from "./lib/proc.ts";
+import { freePort, type Started, waitForPort } from "./lib/proc.ts";
 import { vmField } from "./lib/rss.ts";
 import { sTime } from "./lib/s-time.ts";
 import { formatReport, writeSection } from "./lib/sections.ts";
@@ -41,26 +41,15 @@ import {
 import { type CertFiles, checkTlsResponse, ensureCertificate, KEY_LABEL, type KeyKind, probeTls, tlsVersions } from "./lib/tls-setup.ts";
 import { wrk, wrkVersion } from "./lib/wrk.ts";
 
+import { Tracked } from "./lib/tracked.ts";
 const WORK = join(REPO, "bench/work");
 
-/** Every process started and not yet stopped; {@link stopAll} stops them by PID. */
-const started = new Set<Started>();
+/** Every process started and not yet stopped, stopped by PID on the way out. */
+const procs = new Tracked();
+const { track, untrack } = procs;
+const stopAll = (graceMs?: number) => procs.stopAll(graceMs);
 /** This run's directory under bench/work/, named in the error message so its logs can be read. */
 let workDir = "";
-const track = (p: Started) => started.add(p);
-const untrack = (p: Started) => started.delete(p);
-
-/** Stops every process still running (nginx masters after their workers are noted), newest first. */
-async function stopAll(graceMs?: number): Promise<void> {
-  for (const p of [...started].reverse()) {
-    started.delete(p);
-    // An exited process's PID may be someone else's by now: only a live one is looked at.
-    if (p.proc.exitCode !== null || p.proc.signalCode !== null) continue;
-    const children = childIdentities(p.pid);
-    await stop(p, graceMs);
-    for (const c of children) killIdentity(c);
-  }
-}
 
 /** A running proxy with a plain and a TLS listener. */
 interface TlsRunning {
