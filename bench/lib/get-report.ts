@@ -60,7 +60,8 @@ export interface GetRunInfo {
 
 const fixed = (x: number, d: number) => x.toFixed(d);
 
-function errors(runs: Measurement[]): string {
+/** The wrk errors of some runs summed, bold when any (`non-2xx 3, timeout 1`), else "none". */
+export function wrkErrors(runs: readonly { wrk: Measurement["wrk"] }[]): string {
   const sum = { "non-2xx": 0, connect: 0, read: 0, write: 0, timeout: 0 };
   for (const r of runs) {
     sum["non-2xx"] += r.wrk.non2xx;
@@ -88,7 +89,7 @@ export function loadTable(rows: GetRow[]): string[] {
         r.proxy && cpu > 0 ? `${fixed((100 * sys) / cpu, 0)}%` : "-"
       } | ${r.proxy ? fixed(Math.max(...r.runs.map((x) => x.peakRss)) / 1e6, 1) : "-"} | ${
         r.runs.map((x) => fixed(x.wrk.rps, 0)).join(", ")
-      } | ${errors(r.runs)} |`,
+      } | ${wrkErrors(r.runs)} |`,
     );
   }
   return lines;

@@ -1,6 +1,7 @@
 /** Turns bench/gzip.ts's measurements into its Markdown section of bench/REPORT.md. */
 import type { Machine } from "./machine.ts";
 import { median } from "./stats.ts";
+import { wrkErrors } from "./get-report.ts";
 import type { WrkResult } from "./wrk.ts";
 
 /** The heading of the section bench/gzip.ts owns in REPORT.md. */
@@ -75,16 +76,6 @@ export interface GzipRunInfo {
 
 const fixed = (x: number, d: number) => x.toFixed(d);
 
-function errors(runs: GzipMeasurement[]): string {
-  const sum = { "non-2xx": 0, connect: 0, read: 0, write: 0, timeout: 0 };
-  for (const r of runs) {
-    sum["non-2xx"] += r.wrk.non2xx;
-    for (const k of ["connect", "read", "write", "timeout"] as const) sum[k] += r.wrk.socket[k];
-  }
-  const parts = Object.entries(sum).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
-  return parts.length ? `**${parts.join(", ")}**` : "none";
-}
-
 /** The table of one load: one line per target, medians of its runs. */
 export function gzipTable(rows: GzipRow[]): string[] {
   const lines = [
@@ -103,7 +94,7 @@ export function gzipTable(rows: GzipRow[]): string[] {
         main.length && cpu > 0 ? `${fixed((100 * median(main)) / cpu, 0)}%` : "-"
       } | ${fixed(m((x) => x.cpuPercent), 0)}% | ${fixed(m((x) => x.wrk.p50Ms), 1)} | ${
         fixed(Math.max(...r.runs.map((x) => x.peakRss)) / 1e6, 1)
-      } | ${r.runs.map((x) => fixed(x.mbps, 0)).join(", ")} | ${errors(r.runs)} |`,
+      } | ${r.runs.map((x) => fixed(x.mbps, 0)).join(", ")} | ${wrkErrors(r.runs)} |`,
     );
   }
   return lines;

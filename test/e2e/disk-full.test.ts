@@ -2,11 +2,11 @@
 // and a client that leaves mid-upload: an error response or a quiet cleanup,
 // never a crash, a leftover spool file or a partial request upstream.
 import { afterAll, describe, expect, test } from "bun:test";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import {
   curl,
   freePort,
+  mountTmpfs,
   sleep,
   spoolBytes,
   spoolFiles,
@@ -18,22 +18,10 @@ import {
   testFile,
 } from "./harness.ts";
 
-const mounts: string[] = [];
-afterAll(async () => {
-  await stopAll();
-  for (const m of mounts) {
-    execFileSync("umount", ["-l", m]);
-    rmSync(m, { recursive: true, force: true });
-  }
-});
+afterAll(stopAll);
 
 /** A fresh 8 MiB tmpfs. */
-function smallDisk(): string {
-  const dir = mkdtempSync("/tmp/holdfast-small-");
-  execFileSync("mount", ["-t", "tmpfs", "-o", "size=8m", "tmpfs", dir]);
-  mounts.push(dir);
-  return dir;
-}
+const smallDisk = (): string => mountTmpfs("8m");
 
 const FILE = "/dev/shm/holdfast-diskfull-6m.bin";
 

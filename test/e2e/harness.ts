@@ -39,6 +39,7 @@ export function holdfastCommand(target: Target): string[] {
 
 const started = new Set<ChildProcess>();
 const tempDirs = new Set<string>();
+const mounts = new Set<string>();
 
 /** A process started by a test, with its stdout lines collected. */
 export class Proc {
@@ -127,6 +128,19 @@ export function tempDir(): string {
   return d;
 }
 
+/**
+ * A fresh tmpfs of `size` (`8m`, `50m`) on a new directory under /tmp,
+ * read-only when asked (tests run as root); unmounted and removed by
+ * {@link stopAll}. Throws when mount fails.
+ */
+export function mountTmpfs(size: string, readOnly = false): string {
+  const dir = mkdtempSync("/tmp/holdfast-tmpfs-");
+  const r = spawnSync("mount", ["-t", "tmpfs", "-o", `size=${size}${readOnly ? ",ro" : ""}`, "tmpfs", dir]);
+  if (r.status !== 0) throw new Error(`mount tmpfs on ${dir}: ${r.stderr}`);
+  mounts.add(dir);
+  return dir;
+}
+
 /** A running holdfast and its spool directory. */
 export interface Holdfast extends Proc {
   port: number;
@@ -170,6 +184,11 @@ export async function stopAll(): Promise<void> {
   await Promise.all(all.map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(0) : c.once("exit", r)))));
   for (const d of tempDirs) removeDir(d);
   tempDirs.clear();
+  for (const m of mounts) {
+    spawnSync("umount", ["-l", m]);
+    removeDir(m);
+  }
+  mounts.clear();
 }
 
 /** Files left in a spool directory. */

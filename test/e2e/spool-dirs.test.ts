@@ -5,11 +5,11 @@
 // (as root), as in disk-full.test.ts.
 import { afterAll, describe, expect, test } from "bun:test";
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
 import {
   curl,
   freePort,
   holdfastCommand,
+  mountTmpfs,
   Proc,
   sleep,
   spoolFiles,
@@ -21,22 +21,10 @@ import {
   testFile,
 } from "./harness.ts";
 
-const mounts: string[] = [];
-afterAll(async () => {
-  await stopAll();
-  for (const m of mounts) {
-    execFileSync("umount", ["-l", m]);
-    rmSync(m, { recursive: true, force: true });
-  }
-});
+afterAll(stopAll);
 
 /** A fresh tmpfs of `size` (`50m`), read-only when asked. */
-function disk(size: string, readOnly = false): string {
-  const dir = mkdtempSync("/tmp/holdfast-spooldirs-");
-  execFileSync("mount", ["-t", "tmpfs", "-o", `size=${size}${readOnly ? ",ro" : ""}`, "tmpfs", dir]);
-  mounts.push(dir);
-  return dir;
-}
+const disk = (size: string, readOnly = false): string => mountTmpfs(size, readOnly);
 
 const FILE = "/dev/shm/holdfast-spooldirs-1m.bin";
 
