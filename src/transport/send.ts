@@ -82,6 +82,7 @@ export async function sendLarge(ex: ExchangeState): Promise<void> {
 
 const CRLF = new Uint8Array([13, 10]);
 const LAST_CHUNK = new Uint8Array([48, 13, 10, 13, 10]);
+const ENCODER = new TextEncoder();
 
 /**
  * Sends a body as the client sends it (`buffer-request=off`), in chunks of
@@ -106,7 +107,7 @@ async function sendStream(ex: ExchangeState, body: BodyStream): Promise<boolean>
     ex.deadline.set(ex.input.sendTimeoutMs);
     if (bytes === null) return !body.chunked || await write(ex, LAST_CHUNK);
     if (body.chunked) {
-      ex.conn.socket.write(new TextEncoder().encode(`${bytes.byteLength.toString(16)}\r\n`));
+      ex.conn.socket.write(ENCODER.encode(`${bytes.byteLength.toString(16)}\r\n`));
       ex.conn.socket.write(bytes);
       if (!(await write(ex, CRLF))) return false;
     } else if (!(await write(ex, bytes))) return false;
