@@ -13,7 +13,10 @@ import { loadCaBundle, loadCertificates } from "./tls/load.ts";
 import { redirectToHttps } from "./tls/redirect.ts";
 import { PeerPool } from "./transport/pool.ts";
 import { Group } from "./upstream/group.ts";
+import type { Peer } from "./upstream/peer.ts";
 import { HealthChecker } from "./upstream/health.ts";
+import { HoldProber } from "./upstream/hold-prober.ts";
+import { probePeer } from "./upstream/probe.ts";
 
 // How long shutdown waits for written responses to drain after the last
 // request finished.
@@ -90,6 +93,8 @@ export async function startProxy(rt: Runtime, config: Config, log: (line: string
   };
   const checkers = config.groups.flatMap((g, i) => (g.health ? [new HealthChecker(rt, groups[i], g.health, log, tlsOf)] : []));
   for (const c of checkers) c.start();
+  const probe = (peer: Peer) => probePeer(rt.sockets, peer.address, tlsOf(peer.address), config.connectTimeoutMs);
+  const probers = groups.map((g) => new HoldProber(g, probe, config.holdProbeIntervalMs));
   const routes = new RouteTable(config, new Map(groups.map((g) => [g.name, g])), group);
   const onDone: ProxyDeps["onDone"] = config.accessLog ? (r) => log(formatAccessLine(r, Date.now())) : () => {};
   const deps: ProxyDeps = {
@@ -161,6 +166,8 @@ export async function startProxy(rt: Runtime, config: Config, log: (line: string
       limits.keepaliveRequests = 0;
       for (const c of conns) c.closeIfIdle();
       const clean = await inflight.idle(config.shutdownTimeoutMs);
+      // Held requests are still woken during the drain: only now do the probers stop.
+      for (const p of probers) p.stop();
       store.removeAll();
       for (const p of pools.values()) p.closeAll();
       // The last response may still be on its way out of the socket buffers.
