@@ -4,6 +4,7 @@
 // does not get a held POST that it would reset into a 502.
 import { afterAll, describe, expect, test } from "bun:test";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createHash } from "node:crypto";
 import { createServer as createTcpServer, type Server as TcpServer } from "node:net";
 import { freePort, sleep, startHoldfast, stopAll, TARGETS } from "./harness.ts";
 
@@ -13,11 +14,13 @@ afterAll(stopAll);
 const BOUND_MS = 150;
 const TRIALS = 20;
 
-/** What a peer in this process saw of one request: its target, method, body and when it arrived (performance.now()). */
+/** What a peer in this process saw of one request: its target, method, body (its length and sha256 when large) and when it arrived (performance.now()). */
 interface Arrival {
   url: string;
   method: string;
   body: string;
+  bytes: number;
+  sha256: string;
   at: number;
 }
 
@@ -31,9 +34,15 @@ async function startPeer(port: number): Promise<{ server: Server; listenedAt: nu
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const at = performance.now();
     let body = "";
-    req.on("data", (c: Buffer) => (body += c.toString()));
+    let bytes = 0;
+    const hash = createHash("sha256");
+    req.on("data", (c: Buffer) => {
+      if (bytes < 4096) body += c.toString();
+      bytes += c.length;
+      hash.update(c);
+    });
     req.on("end", () => {
-      if (req.url !== "*") arrivals.push({ url: req.url ?? "", method: req.method ?? "", body, at });
+      if (req.url !== "*") arrivals.push({ url: req.url ?? "", method: req.method ?? "", body, bytes, sha256: hash.digest("hex"), at });
       // No idle keepalive connection is left to race the next trial's POST when the peer stops
       // (a POST written as the peer closes it is not replayed: nginx's rule).
       res.setHeader("Connection", "close");
@@ -119,4 +128,49 @@ describe.each(TARGETS)("replay latency on %s", (target) => {
     for (const l of lines) expect(l).toMatch(/attempts=2 /);
     await stopPeer(peer.server);
   }, 30_000);
+
+  test(
+    "a POST whose body a dying peer broke off is held and replayed whole; one whose body went out whole gets 502 (nginx's rule)",
+    async () => {
+      const port = await freePort();
+      const hf = await startHoldfast(target, ["--upstream", `127.0.0.1:${port}`, "--hold", "30s"]);
+      const body = new Uint8Array(8 * 1024 * 1024).map((_, i) => (i * 31) & 255);
+      const sha = createHash("sha256").update(body).digest("hex");
+      // The peer takes 1 MiB of the body, then dies (a reset) and stops listening: the peer had no whole request.
+      let taken = 0;
+      const dying = createTcpServer((s) => {
+        s.on("data", (c: Buffer) => {
+          taken += c.length;
+          if (taken < 1024 * 1024) return;
+          s.destroy();
+          dying.close();
+        });
+      });
+      await new Promise<void>((r) => dying.listen(port, "127.0.0.1", () => r()));
+      const reply = fetch(`${hf.url}/upload`, { method: "POST", body }).then(async (r) => [r.status, await r.text()]);
+      for (let i = 0; i < 500 && dying.listening; i++) await sleep(10);
+      expect(dying.listening).toBe(false);
+      await sleep(300);
+      const peer = await startPeer(port);
+      expect(await reply).toEqual([200, "ok"]);
+      expect(peer.arrivals.map((a) => [a.method, a.url, a.bytes, a.sha256])).toEqual([["POST", "/upload", body.length, sha]]);
+      expect(await hf.waitLine(/"POST \/upload" 200 /)).toMatch(/upstream_status=502,200 /);
+      await stopPeer(peer.server);
+
+      // A small POST that went out whole before the reset: the peer may have acted on it, so it is not sent again.
+      let got = 0;
+      const resetting = createTcpServer((s) => {
+        s.on("data", () => {
+          got++;
+          s.destroy();
+        });
+      });
+      await new Promise<void>((r) => resetting.listen(port, "127.0.0.1", () => r()));
+      const r = await fetch(`${hf.url}/small`, { method: "POST", body: "once" });
+      expect(r.status).toBe(502);
+      expect(got).toBe(1);
+      await new Promise((r) => resetting.close(r));
+    },
+    60_000,
+  );
 });
