@@ -22,6 +22,7 @@ import { parseFlags, runMain } from "./lib/main.ts";
 import { freePort, type Started, stop } from "./lib/proc.ts";
 import { renderReplaySection, REPLAY_HEADING, type ReplayRow } from "./lib/replay-report.ts";
 import { writeSection } from "./lib/sections.ts";
+import { formatReport } from "./lib/format-report.ts";
 import { REPO, workTree } from "./lib/source.ts";
 
 const USAGE = `Usage: bun bench/replay.ts [--trials 20] [--holdfast bun,deno,binary] [--report bench/REPORT.md | --no-report]
@@ -166,7 +167,10 @@ async function main(): Promise<number> {
     notes,
   );
   console.log(section);
-  if (a.report) writeSection(a.report, REPLAY_HEADING, section, "# Benchmarks: holdfast vs nginx");
+  if (a.report) {
+    writeSection(a.report, REPLAY_HEADING, section, "# Benchmarks: holdfast vs nginx");
+    formatReport(a.report);
+  }
   return 0;
 }
 

@@ -16,6 +16,9 @@ export interface AbortLike {
   removeEventListener(type: "abort", fn: () => void): void;
 }
 
+// setTimeout fires at once past 2^31 - 1 ms (about 24.8 days): a longer --hold would spin.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** One waiting request: its timer, and how to end its wait. */
 interface Waiter {
   timer: ReturnType<typeof setTimeout>;
@@ -45,7 +48,7 @@ export class HeldRequests {
     if (signal.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
       const w: Waiter = {
-        timer: setTimeout(() => w.resolve(), ms),
+        timer: setTimeout(() => w.resolve(), Math.min(ms, MAX_TIMER_MS)),
         resolve: () => {
           signal.removeEventListener("abort", onAbort);
           this.#remove(w);

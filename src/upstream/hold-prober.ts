@@ -52,11 +52,13 @@ class PeerProber {
     this.#timer = undefined;
     this.#inFlight = true;
     this.#lastStart = Date.now();
-    void this.probe(this.peer).then((verdict) => {
+    const done = (verdict: ProbeVerdict) => {
       this.#inFlight = false;
       if (verdict === "up") this.onUp();
       if (this.#running) this.#schedule(Math.max(0, this.#lastStart + this.intervalMs - Date.now()));
-    });
+    };
+    // A probe that throws (it should not) must not stop the cadence.
+    this.probe(this.peer).then(done, () => done("down"));
   }
 }
 
