@@ -51,6 +51,14 @@ export class AttemptError extends Error {
   constructor(readonly kind: AttemptErrorKind, message: string) {
     super(message);
   }
+  /**
+   * Set on a `reset` when the connection broke before the whole request was
+   * handed to it and before any response byte: the peer cannot have read a
+   * complete request (RFC 9112 §8: a message cut short is incomplete), so a
+   * replay cannot deliver it twice, whatever the method. A peer that is
+   * still starting (accepts, then resets) fails a request this way.
+   */
+  requestIncomplete = false;
   /** Whether the attempt may be replayed (not after a read timeout or an invalid response). */
   get retrySafe(): boolean {
     return this.kind !== "read-timeout" && this.kind !== "invalid-response";

@@ -20,7 +20,10 @@ import { AdminEndpoint } from "./admin/endpoint.ts";
 import { VERSION } from "./version.ts";
 import { PeerPool } from "./transport/pool.ts";
 import { Group } from "./upstream/group.ts";
+import type { Peer } from "./upstream/peer.ts";
 import { HealthChecker } from "./upstream/health.ts";
+import { HoldProber } from "./upstream/hold-prober.ts";
+import { probePeer } from "./upstream/probe.ts";
 
 // How long shutdown waits for written responses to drain after the last
 // request finished.
@@ -101,6 +104,8 @@ export async function startProxy(rt: Runtime, config: Config, log: (line: string
   };
   const checkers = config.groups.flatMap((g, i) => (g.health ? [new HealthChecker(rt, groups[i], g.health, tlsOf)] : []));
   for (const c of checkers) c.start();
+  const probe = (peer: Peer) => probePeer(rt.sockets, peer.address, tlsOf(peer.address), config.connectTimeoutMs);
+  const probers = groups.map((g) => new HoldProber(g, probe, config.holdProbeIntervalMs));
   const routes = new RouteTable(config, new Map(groups.map((g) => [g.name, g])), group);
   const format = accessLineFormatter(config.accessLogFormat);
   const logDone: ProxyDeps["onDone"] = config.accessLog ? (r) => log(format(r, Date.now())) : () => {};
@@ -215,6 +220,8 @@ export async function startProxy(rt: Runtime, config: Config, log: (line: string
         for (const c of conns) interruptRequest(c, cutOff);
         await inflight.idle(INTERRUPT_GRACE_MS);
       }
+      // Held requests are still woken during the drain: only now do the probers stop.
+      for (const p of probers) p.stop();
       store.removeAll();
       for (const p of pools.values()) p.closeAll();
       // The last response may still be on its way out of the socket buffers.

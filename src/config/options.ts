@@ -211,6 +211,14 @@ export const FLAGS: FlagSpec[] = [
     help: "How long a request is held and retried while its upstream cannot be reached; 0 answers 502 at once, as nginx does.",
   },
   {
+    name: "hold-probe-interval",
+    type: "string",
+    value: "DURATION",
+    default: "100ms",
+    help:
+      "While requests are held, each peer of their group is probed this often (a connect and OPTIONS *), and the first peer that answers wakes them all at once: one probe per peer, not one retry per request. holdfast's own; nginx has no hold, Caddy retries each request every lb_try_interval (250ms). At least 10ms.",
+  },
+  {
     name: "connect-timeout",
     type: "string",
     value: "DURATION",

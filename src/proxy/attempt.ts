@@ -41,9 +41,10 @@ export const IDEMPOTENT: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS"
  * holdfast reuses it. When that connection closes before any response byte,
  * the request goes once more on a fresh connection, as nginx does with
  * cached connections; the runtime only says that the kernel took the bytes,
- * not that the peer read them, so after a write that retry is made only for
- * idempotent methods (RFC 9110 §9.2.2). A connection found closed before the
- * write is simply replaced.
+ * not that the peer read them, so after the whole request was written that
+ * retry is made only for idempotent methods (RFC 9110 §9.2.2). A connection
+ * found closed before the write, or closed before the last request byte
+ * went out, is simply replaced: the peer cannot have had a complete request.
  *
  * @param started an exchange {@link startOnIdle} began on this peer: its outcome is this attempt's first try
  * @throws {AttemptError} refused, connect-timeout, tls, reset, send-timeout,
@@ -68,7 +69,7 @@ export async function attempt(a: AttemptInput, peer: PeerAddress, started?: Exch
       const stale = (e as { stale?: boolean }).stale === true;
       // A streamed body (buffer-request=off) that began to go cannot be sent again.
       const sentOnce = a.body.kind === "stream" && a.body.stream.started;
-      if (!fresh && stale && !sentOnce && (IDEMPOTENT.has(a.method) || !ex.wroteAny)) {
+      if (!fresh && stale && !sentOnce && (IDEMPOTENT.has(a.method) || !ex.sent)) {
         conn = await connect(pool, a, peer);
         continue;
       }

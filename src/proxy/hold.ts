@@ -45,9 +45,10 @@ export interface RetryRules {
   timeoutMs: number;
 }
 
-// The first retry comes quickly (an app restarting under a supervisor is
-// often back in tens of milliseconds); the cap of 1 s means a peer that
-// comes back is used within about a second.
+// After every peer broke on a request that reached them (a reset), the
+// replay waits 50 ms, doubling to 1 s: a request that crashes its peer is
+// not sent again each time the peer comes back. Waits for a peer to come
+// back at all are the hold prober's (src/upstream/hold-prober.ts).
 const FIRST_BACKOFF_MS = 50;
 const MAX_BACKOFF_MS = 1000;
 
@@ -65,16 +66,22 @@ function withPeer(set: Set<Peer>, peer: Peer): Set<Peer> {
  * Sends a request to a group, holding and replaying it as needed. Two kinds
  * of failure are told apart:
  *
- * - Nothing reached a peer (refused, connect timeout): always safe to replay,
- *   since the client has seen nothing and the spooled body is byte-for-byte
- *   what it sent. holdfast tries another available peer, or waits (backoff
- *   from 50 ms capped at 1 s, woken early by a health check or a peer's
- *   fail-timeout ending) until `--hold` has passed since the body ended.
+ * - Nothing reached a peer (refused, connect timeout, or a reset before the
+ *   whole request was written and before any response byte, as a peer that
+ *   is still starting does): always safe to replay, since the client has
+ *   seen nothing and the spooled body is byte-for-byte what it sent.
+ *   holdfast tries another available peer, or holds the request: it waits
+ *   until the group's hold prober hears a peer answer or a health check
+ *   puts one back (then every peer is tried, whatever its health says), or
+ *   until `--hold` has passed since the body ended.
  * - The request reached a peer (a reset after sending, a read timeout, a
  *   status named in `--next-upstream`): passed to a peer not yet tried only
  *   when `--next-upstream` names the condition and the method is idempotent
  *   or `non_idempotent` is named (nginx `proxy_next_upstream`). A reset may
- *   also be replayed to the same peer within the hold, when the method allows.
+ *   also be replayed to the same peer within the hold, when the method allows,
+ *   after a backoff (50 ms doubling to 1 s). A reset after the whole request
+ *   was written is ambiguous (the peer may have acted on it): a POST then
+ *   gets 502, as from nginx.
  *
  * @param rec receives one attempt record per attempt, in order; a request
  *   that waits for a peer joins its group's hold episode (`hold-start` in the
@@ -103,18 +110,19 @@ export async function sendWithHold(
   let tried: Set<Peer> = NONE;
   let hold: HoldState | undefined;
 
-  let waited = false;
+  // After a wait, peers are tried whatever passive and active health say:
+  // the prober heard one answer, and selection would still leave it out.
+  let woken = false;
   for (;;) {
     if (rules.tries > 0 && records.length >= rules.tries) throw giveUp(group, hold);
-    // After a wait with no available peer, probe the failed ones anyway.
-    const peer = first?.peer ?? group.select(ctx, tried) ?? (waited ? group.selectIgnoringHealth(ctx, tried) : undefined);
-    if (!peer || hold?.refusedSinceWait.has(peer)) {
+    const skip = hold ? hold.skip(tried) : tried;
+    const peer = first?.peer ?? group.select(ctx, skip) ?? (woken ? group.selectIgnoringHealth(ctx, skip) : undefined);
+    if (!peer) {
       // No peer can take it now, or every usable one just refused: hold.
       await (hold ??= new HoldState(holdUntil)).wait(group, input.clientSignal, rec);
-      waited = true;
+      woken = true;
       continue;
     }
-    waited = false;
     const started = first?.started ?? Date.now();
     if (records.length === 0 && rules.timeoutMs > 0) (hold ??= new HoldState(holdUntil)).limit(started + rules.timeoutMs);
     if (!first) peer.start();
@@ -133,7 +141,7 @@ export async function sendWithHold(
       if (Date.now() >= hold.deadline) throw e;
       // buffer-request=off: the hold lasts until the first body byte is sent; what was sent is gone.
       if (input.body.kind === "stream" && input.body.stream.started) throw e;
-      if (e.kind === "refused" || e.kind === "connect-timeout") {
+      if (e.kind === "refused" || e.kind === "connect-timeout" || e.requestIncomplete) {
         hold.refusedSinceWait = withPeer(hold.refusedSinceWait, peer);
       } else if (e.kind === "reset") {
         if (!mayPassOn || !rules.next.error) throw e;
@@ -141,7 +149,7 @@ export async function sendWithHold(
         if (!group.hasCandidate(tried)) {
           // Every peer broke on it: an idempotent request is held and replayed.
           tried = NONE;
-          await hold.wait(group, input.clientSignal, rec);
+          await hold.pause(group, input.clientSignal, rec);
         }
       } else if (e.kind === "tls") {
         // A certificate does not fix itself while a request waits: another peer, else 502 now (nginx's error).
@@ -177,7 +185,7 @@ export async function sendWithHold(
 class HoldState {
   /** When holdfast gives up: `--hold` after the body, or sooner with `--next-upstream-timeout`. */
   deadline: number;
-  /** Peers that refused since the last wait: trying them again at once would spin. */
+  /** Peers that refused since the last wait: trying them again before the prober hears them would spin. */
   refusedSinceWait: Set<Peer> = NONE;
   /** The last failure, thrown when holdfast gives up. */
   last: AttemptError | undefined;
@@ -192,18 +200,37 @@ class HoldState {
     this.deadline = Math.min(this.deadline, at);
   }
 
+  /** The peers not to select now: `tried` and those that refused since the last wait. */
+  skip(tried: Set<Peer>): ReadonlySet<Peer> {
+    if (this.refusedSinceWait === NONE) return tried;
+    if (tried === NONE) return this.refusedSinceWait;
+    return new Set([...tried, ...this.refusedSinceWait]);
+  }
+
   /**
-   * Waits for the backoff (doubling from 50 ms, capped at 1 s) or until the
-   * group says a peer may be back.
+   * Holds the request until a peer of `group` may be back: its hold prober
+   * heard one answer, or a health check put one back.
    * @throws the last failure when the deadline has passed; the client signal's reason when the client leaves
    */
   async wait(group: Group, signal: ClientSignal, rec: HoldRecord): Promise<void> {
     const left = this.deadline - Date.now();
     if (left <= 0) throw giveUp(group, this);
     if (!rec.heldSince) holdBegan(group.name, rec, this.last?.kind ?? "no-peer-available");
-    await abortable(group.changed(Math.min(this.#backoffMs, left)), signal);
-    this.#backoffMs = Math.min(this.#backoffMs * 2, MAX_BACKOFF_MS);
+    await group.waitForPeer(left, signal);
     this.refusedSinceWait = NONE;
+  }
+
+  /**
+   * Waits the backoff (50 ms doubling to 1 s, never past the deadline) before
+   * a request that every peer broke on is sent again.
+   * The request joins its group's hold episode as a wait does.
+   * @throws the client signal's reason when the client leaves
+   */
+  async pause(group: Group, signal: ClientSignal, rec: HoldRecord): Promise<void> {
+    if (!rec.heldSince) holdBegan(group.name, rec, this.last?.kind ?? "reset");
+    const ms = Math.max(0, Math.min(this.#backoffMs, this.deadline - Date.now()));
+    this.#backoffMs = Math.min(this.#backoffMs * 2, MAX_BACKOFF_MS);
+    await sleep(ms, signal);
   }
 }
 
@@ -212,14 +239,18 @@ function giveUp(group: Group, hold: HoldState | undefined): AttemptError {
   return hold?.last ?? new AttemptError("refused", `No peer of group "${group.name}" is available`);
 }
 
-function abortable(p: Promise<void>, signal: ClientSignal): Promise<void> {
+/** Resolves after `ms`; rejects with the signal's reason as soon as the client leaves. */
+function sleep(ms: number, signal: ClientSignal): Promise<void> {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(() => {
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    };
+    const t = setTimeout(() => {
       signal.removeEventListener("abort", onAbort);
       resolve();
-    });
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
   });
 }

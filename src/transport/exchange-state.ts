@@ -136,15 +136,17 @@ export abstract class ExchangeState {
    * Ends the exchange before a final head (for src/transport/ only): the
    * connection is destroyed and `response()` rejects with an
    * {@link AttemptError} of `kind`; `stale` marks a reused connection the
-   * peer had closed, which the caller may retry on another. Once only.
+   * peer had closed, which the caller may retry on another;
+   * `requestIncomplete` a connection the peer broke before it had the whole
+   * request ({@link AttemptError.requestIncomplete}). Once only.
    */
-  fail(kind: AttemptError["kind"], message: string, stale = false): void {
+  fail(kind: AttemptError["kind"], message: string, stale = false, requestIncomplete = false): void {
     if (this.phase === DONE) return;
     this.phase = DONE;
     this.deadline.stop();
     this.drainWaiter?.();
     this.conn.socket.destroy();
-    this.rejectHead(Object.assign(new AttemptError(kind, message), { stale }));
+    this.rejectHead(Object.assign(new AttemptError(kind, message), { stale, requestIncomplete }));
   }
 
   /**

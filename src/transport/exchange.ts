@@ -37,7 +37,7 @@ export class Exchange extends ExchangeState implements SocketEvents {
   response(): Promise<ResponseHead> {
     if (this.#sending) return this.headPromise;
     this.#sending = true;
-    if (this.conn.socket.closed) this.fail("reset", "The pooled connection was closed before use");
+    if (this.conn.socket.closed) this.fail("reset", "The pooled connection was closed before use", false, true);
     else if (!sendSmall(this)) void sendLarge(this);
     return this.headPromise;
   }
@@ -123,7 +123,13 @@ export class Exchange extends ExchangeState implements SocketEvents {
       return;
     }
     const stale = this.conn.reused && this.received === 0;
-    this.fail("reset", `Connection ${error ? `broken (${error.message})` : "closed"} by the peer before its response head`, stale);
+    const incomplete = !this.sent && this.received === 0;
+    this.fail(
+      "reset",
+      `Connection ${error ? `broken (${error.message})` : "closed"} by the peer before its response head`,
+      stale,
+      incomplete,
+    );
   }
 
   /** Abandons the exchange (the client left, or holdfast gave up): the connection closes. */

@@ -1,4 +1,5 @@
 import type { GroupSpec } from "../config/schema.ts";
+import { type AbortLike, HeldRequests } from "./held.ts";
 import { Peer } from "./peer.ts";
 import { createPolicy } from "./policies/index.ts";
 import type { SelectContext, SelectionPolicy } from "./types.ts";
@@ -13,14 +14,15 @@ function usable(p: Peer, exclude: ReadonlySet<Peer>, now: number): boolean {
 /**
  * An upstream group (nginx `upstream NAME { ... }`): its peers, split into
  * primaries and backups, and its selection policy. Held requests wait on
- * {@link changed} to learn that a peer may be back.
+ * {@link waitForPeer} to learn that a peer may be back.
  */
 export class Group {
   readonly name: string;
   readonly peers: Peer[];
   readonly #tiers: Peer[][];
   readonly #policy: SelectionPolicy;
-  #waiters: (() => void)[] = [];
+  /** The requests waiting for a peer of this group (the hold prober watches them). */
+  readonly held: HeldRequests = new HeldRequests();
 
   constructor(spec: GroupSpec) {
     this.name = spec.name;
@@ -41,9 +43,8 @@ export class Group {
 
   /**
    * Like {@link select} but deaf to passive and active health, only `down`
-   * counts: a held request with no available peer still probes them, so a
-   * peer that comes back is used within the backoff, not only once its
-   * fail-timeout or health check says so.
+   * counts: a held request woken by the hold prober goes to the peer that
+   * answered it at once, not only once its fail-timeout or health check says so.
    */
   selectIgnoringHealth(ctx: SelectContext, exclude: ReadonlySet<Peer>): Peer | undefined {
     return this.#pick(ctx, exclude, IGNORE_HEALTH);
@@ -69,28 +70,20 @@ export class Group {
     return this.peers.some((p) => p.available(now) && !exclude.has(p));
   }
 
-  /** Wakes every held request: a peer's health changed. */
+  /** Wakes every held request: a peer answered a hold probe, or a health check put one back. */
   notify(): void {
-    for (const w of this.#waiters.splice(0)) w();
+    this.held.wakeAll();
   }
 
   /**
-   * Resolves after `ms`, or earlier when a health check brings a peer back or
-   * a left-out peer's `fail-timeout` ends, so a held request goes out at once.
+   * Waits until a peer may be back: a hold probe got an answer or a health
+   * check put a peer back ({@link notify}), or `ms` passed (the rest of the
+   * request's `--hold`). A peer's `fail-timeout` ending does not wake held
+   * requests: the prober says when it answers, so a held POST is not sent
+   * to a peer that is still starting.
+   * @throws `signal.reason` when the client leaves meanwhile
    */
-  changed(ms: number): Promise<void> {
-    const now = Date.now();
-    const nextReturn = Math.min(...this.peers.map((p) => (p.outUntil > now ? p.outUntil - now : Infinity)));
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(t);
-        resolve();
-      };
-      const t = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((w) => w !== done);
-        resolve();
-      }, Math.min(ms, nextReturn));
-      this.#waiters.push(done);
-    });
+  waitForPeer(ms: number, signal: AbortLike): Promise<void> {
+    return this.held.wait(ms, signal);
   }
 }

@@ -4,6 +4,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { connect } from "node:net";
+import { RawPeer } from "../fixtures/raw-peer.ts";
 import { curl, freePort, type Holdfast, type Proc, startHoldfast, startUpstream, stopAll, TARGETS } from "./harness.ts";
 
 afterAll(stopAll);
@@ -175,28 +176,36 @@ describe.each(TARGETS)("logs on %s", (target) => {
   }, 30_000);
 
   test("a held request's line stays under 400 characters after 100 attempts, failures named, runs collapsed", async () => {
-    // 20 peers that refuse, never left out (max-fails=0): each wait of the
-    // hold's backoff (50 ms doubling to 1 s) tries all 20, so 4 s make ~160 attempts.
-    const dead = await Promise.all(Array.from({ length: 20 }, () => freePort()));
-    const peers = dead.flatMap((p) => ["--upstream", `127.0.0.1:${p},max-fails=0`]);
-    const [kv, json] = await Promise.all([
-      startHoldfast(target, [...peers, "--hold", "4s"]),
-      startHoldfast(target, [...peers, "--hold", "4s", "--access-log-format", "json"]),
-    ]);
-    const [a, b] = await Promise.all([kv, json].map((hf) => curl(["--data-binary", "payload", `${hf.url}/held`], 30_000)));
-    expect([a.status, b.status]).toEqual([502, 502]);
-    const line = await kv.waitLine(/"POST \/held" 502 /);
-    const attempts = Number(/ attempts=(\d+) /.exec(line)![1]);
-    expect(attempts).toBeGreaterThanOrEqual(100);
-    expect(line.length).toBeLessThan(400);
-    // Connection failures are named, never shown as a 502 no peer sent.
-    expect(line).toContain(` upstream_status=refused×${attempts} `);
-    expect(line).toMatch(/ upstream=127\.0\.0\.1:\d+,…×\d+,127\.0\.0\.1:\d+,127\.0\.0\.1:\d+ /);
-    const j = JSON.parse((await lines(json, (l) => l.startsWith("{"), 1))[0]);
-    expect(j.attempts).toBeGreaterThanOrEqual(100);
-    expect(j.upstream_status).toBe(`refused×${j.attempts}`);
-    // What the attempts add to a JSON line is as short as in kv, however many there were.
-    expect(j.upstream.length + j.upstream_status.length).toBeLessThan(100);
+    // 20 peers, never left out (max-fails=0), that read each GET whole and
+    // close without answering: every peer broke on it, so the hold replays
+    // it to all 20 after each backoff (50 ms doubling to 1 s): 4 s make ~160
+    // attempts. (Refusing peers would be tried once each, then wait for the
+    // hold prober, which never hears them.)
+    const peers = await Promise.all(Array.from({ length: 20 }, () => RawPeer.start((_req, ctx) => ctx.destroy())));
+    try {
+      const flags = peers.flatMap((p) => ["--upstream", `127.0.0.1:${p.port},max-fails=0`]);
+      const [kv, json] = await Promise.all([
+        startHoldfast(target, [...flags, "--hold", "4s"]),
+        startHoldfast(target, [...flags, "--hold", "4s", "--access-log-format", "json"]),
+      ]);
+      const [a, b] = await Promise.all([kv, json].map((hf) => curl([`${hf.url}/held`], 30_000)));
+      expect([a.status, b.status]).toEqual([502, 502]);
+      const line = await kv.waitLine(/"GET \/held" 502 /);
+      const attempts = Number(/ attempts=(\d+) /.exec(line)![1]);
+      expect(attempts).toBeGreaterThanOrEqual(100);
+      expect(line.length).toBeLessThan(400);
+      // Connection failures are named, never shown as a 502 no peer sent.
+      expect(line).toContain(` upstream_status=reset×${attempts} `);
+      // The first peer, the middle collapsed, the last two (a peer tried twice running says ×2).
+      expect(line).toMatch(/ upstream=127\.0\.0\.1:\d+,…×\d+(,127\.0\.0\.1:\d+(×\d+)?){2} /);
+      const j = JSON.parse((await lines(json, (l) => l.startsWith("{"), 1))[0]);
+      expect(j.attempts).toBeGreaterThanOrEqual(100);
+      expect(j.upstream_status).toBe(`reset×${j.attempts}`);
+      // What the attempts add to a JSON line is as short as in kv, however many there were.
+      expect(j.upstream.length + j.upstream_status.length).toBeLessThan(100);
+    } finally {
+      await Promise.all(peers.map((p) => p.stop()));
+    }
   }, 40_000);
 
   test("events for peer down, hold start, peer up and hold end appear in order during an outage, with the request id", async () => {
