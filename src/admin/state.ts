@@ -143,7 +143,9 @@ export class AdminState {
     const path = r.body?.path;
     const bytes = Math.max(r.body?.size ?? 0, path ? this.sources.fileSize(path) ?? 0 : 0);
     const receiving = r.bodyEndedAt === 0;
-    const phase = receiving ? "receiving" : r.status !== 0 ? "responding" : last?.failure !== undefined ? "held" : "upstream";
+    // Held once it has waited for a peer (a request whose only peer is down may never make an attempt) or one failed it.
+    const held = r.heldSince !== 0 || last?.failure !== undefined;
+    const phase = receiving ? "receiving" : r.status !== 0 ? "responding" : held ? "held" : "upstream";
     const age = now - r.startedAt;
     return {
       id: r.id,
