@@ -17,6 +17,7 @@ import { openSpoolStore } from "./spool/open-store.ts";
 import { loadCaBundle, loadCertificates } from "./tls/load.ts";
 import { redirectToHttps } from "./tls/redirect.ts";
 import { AdminEndpoint } from "./admin/endpoint.ts";
+import { ConnLimiter } from "./limits/limit-conn.ts";
 import { VERSION } from "./version.ts";
 import { PeerPool } from "./transport/pool.ts";
 import { Group } from "./upstream/group.ts";
@@ -147,11 +148,24 @@ export async function startProxy(rt: Runtime, config: Config, log: (line: string
       logParse?.(c, status, message, sent);
     }
     : logParse ?? (() => {});
+  const connLimit = config.limitConn && new ConnLimiter(config.limitConn, onDone);
   const accept = (start: StartRequest) => (socket: Socket) => {
     if (admin) admin.state.accepted++;
+    if (connLimit) return acceptLimited(socket, start);
     const conn = new ClientConnection(socket, limits, start, onParseError);
     conns.add(conn);
     conn.onClosed = () => conns.delete(conn);
+  };
+  // --limit-conn: a connection past the limit is not counted, and its first request is refused.
+  const acceptLimited = (socket: Socket, start: StartRequest) => {
+    const address = socket.remoteAddress;
+    const admitted = connLimit!.admit(address);
+    const conn = new ClientConnection(socket, limits, admitted ? start : connLimit!.refuse, onParseError);
+    conns.add(conn);
+    conn.onClosed = () => {
+      conns.delete(conn);
+      if (admitted) connLimit!.release(address);
+    };
   };
   const listeners: { spec: ListenSpec; listener: Listener }[] = [];
   try {

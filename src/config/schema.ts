@@ -6,6 +6,7 @@ import { parseRoute, routeKey } from "./route-flags.ts";
 import { parseCodings, parseLevels } from "../compress/flags.ts";
 import { DEFAULT_TYPES, TypeMatcher } from "../compress/media-types.ts";
 import { parseAdminListen, parseAdminPath } from "../admin/flags.ts";
+import { parseLimitConn, parseLimitReq } from "../limits/flags.ts";
 import { type HealthCheckSpec, parseHealthCheck, parseNextUpstream, parsePeerSpec, type PeerSpec, splitGroup } from "./upstream-flags.ts";
 
 const size = z.string().transform((s, ctx) => {
@@ -99,6 +100,8 @@ export const configSchema = z.object({
   "response-buffer": size,
   "max-temp-file-size": size,
   "max-body": size,
+  "limit-req": z.string().optional().transform(off(parseLimitReq)),
+  "limit-conn": z.string().optional().transform(off(parseLimitConn)),
   hold: duration,
   "connect-timeout": duration,
   "read-timeout": duration,
@@ -173,6 +176,10 @@ export const configSchema = z.object({
   responseBufferBytes: f["response-buffer"],
   maxTempFileBytes: f["max-temp-file-size"],
   maxBodyBytes: f["max-body"],
+  /** `--limit-req`; undefined when off. */
+  limitReq: f["limit-req"],
+  /** `--limit-conn`; undefined when off. */
+  limitConn: f["limit-conn"],
   holdMs: f.hold,
   connectTimeoutMs: f["connect-timeout"],
   readTimeoutMs: f["read-timeout"],
