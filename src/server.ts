@@ -115,6 +115,9 @@ export async function startProxy(rt: Runtime, config: Config, log: (line: string
     fileSize: (p) => rt.files.size(p),
     format,
     build: { version: VERSION, runtime: rt.name, runtimeVersion: rt.version, platform: rt.platform, pid: rt.pid },
+    limitRefusals: config.limitReq || config.limitConn || routes.zones.size
+      ? (): { req: number; conn: number } => ({ req: [...routes.zones].reduce((n, z) => n + z.refused, 0), conn: connLimit?.refused ?? 0 })
+      : undefined,
   });
   const onDone = admin ? admin.feed(logDone) : logDone;
   const deps: ProxyDeps = {

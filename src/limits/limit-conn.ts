@@ -22,6 +22,8 @@ const ENC = new TextEncoder();
 /** The open connections of each client address. */
 export class ConnLimiter {
   readonly #open = new Map<string, number>();
+  /** Requests refused since start (`holdfast_limit_refused_total`). */
+  refused = 0;
 
   /** @param onDone receives the access record of each refused request */
   constructor(readonly spec: LimitConnSpec, readonly onDone: (r: AccessRecord) => void) {}
@@ -55,6 +57,7 @@ export class ConnLimiter {
    * so an upload's client reads the answer); the refusal is access-logged.
    */
   readonly refuse: StartRequest = (conn: ClientConnection, head: RequestHead) => {
+    this.refused++;
     const rec = new RequestRecord(conn.clientAddress, head.method, head.target, head);
     const status = this.spec.status;
     // Not errorBody's generic 503 sentence (a restart): the client is told why, as a 4xx would be.

@@ -27,6 +27,8 @@ export class RateLimiter {
   readonly #rateMilli: number;
   readonly #burstMilli: number;
   readonly #field: Uint8Array | undefined;
+  /** Requests refused since start (`holdfast_limit_refused_total`). */
+  refused = 0;
 
   /** @param maxKeys the table's cap (tests use a small one) */
   constructor(readonly spec: LimitReqSpec, readonly maxKeys = MAX_KEYS) {
@@ -65,7 +67,10 @@ export class RateLimiter {
       return NOW;
     }
     const r = admit(b, nowMs, this.#rateMilli, this.#burstMilli);
-    if (r < 0) return { pass: false, retryAfterS: Math.ceil(-r / 1000) };
+    if (r < 0) {
+      this.refused++;
+      return { pass: false, retryAfterS: Math.ceil(-r / 1000) };
+    }
     // Least recently used first: a Map keeps insertion order.
     this.#buckets.delete(key);
     this.#buckets.set(key, b);

@@ -90,6 +90,8 @@ export class RouteTable {
   readonly #only: Route | undefined;
   /** Whether any route names a host: only then does a request's host need reading. */
   readonly byHost: boolean;
+  /** Every `--limit-req` zone in use: the global one and the routes' own. */
+  readonly zones = new Set<RateLimiter>();
 
   /** @param groups the upstream groups by name (every route's group exists: the config checked it) */
   constructor(config: Config, groups: Map<string, Group>, defaultGroup: Group) {
@@ -97,11 +99,13 @@ export class RouteTable {
     const zone = config.limitReq && new RateLimiter(config.limitReq);
     if (specs.length === 0) {
       this.#only = resolve(config, undefined, defaultGroup, zone);
+      if (zone) this.zones.add(zone);
       this.byHost = false;
       return;
     }
     for (const spec of specs) {
       const route = resolve(config, spec, groups.get(spec.group)!, zone);
+      if (route.limitReq) this.zones.add(route.limitReq);
       let bucket: Bucket | undefined;
       if (spec.host === undefined) bucket = this.#any ??= new Bucket();
       else if (spec.host.startsWith("*.")) {

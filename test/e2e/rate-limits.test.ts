@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { connect, type Socket } from "node:net";
-import { freePort, holdfastCommand, sleep, startHoldfast, startUpstream, stopAll, TARGETS } from "./harness.ts";
+import { curl, freePort, holdfastCommand, sleep, startHoldfast, startUpstream, stopAll, TARGETS } from "./harness.ts";
 
 afterAll(stopAll);
 
@@ -131,11 +131,19 @@ describe.each(TARGETS)("rate and connection limits on %s", (target) => {
   test("key=header:X-Api-Key: each key has its own bucket, a request without the field is not limited", async () => {
     const upPort = await freePort();
     await startUpstream(upPort);
-    const hf = await startHoldfast(target, ["--upstream", `127.0.0.1:${upPort}`, "--limit-req", "1r/m,nodelay,key=header:X-Api-Key"]);
+    const admin = await freePort();
+    const hf = await startHoldfast(target, [
+      ...["--upstream", `127.0.0.1:${upPort}`, "--limit-req", "1r/m,nodelay,key=header:X-Api-Key"],
+      ...["--admin-listen", `127.0.0.1:${admin}`],
+    ]);
     const a = get("/", "X-Api-Key: alpha\r\n");
     const b = get("/", "X-Api-Key: beta\r\n");
     const { replies } = await exchange(hf.port, [a, a, b, b, get(), get(), get(), a]);
     expect(replies.map((r) => r.status)).toEqual([200, 429, 200, 429, 200, 200, 200, 429]);
+    // The admin endpoint counts the refusals.
+    const metrics = await curl([`http://127.0.0.1:${admin}/metrics`]);
+    expect(metrics.body).toContain('holdfast_limit_refused_total{limit="req"} 3\n');
+    expect(metrics.body).toContain('holdfast_limit_refused_total{limit="conn"} 0\n');
     // 1r/m: a slot frees a minute after the key's one request.
     expect(Number(replies[1].headers["retry-after"])).toBeGreaterThanOrEqual(59);
     expect(Number(replies[1].headers["retry-after"])).toBeLessThanOrEqual(60);
