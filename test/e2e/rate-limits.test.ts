@@ -257,4 +257,18 @@ describe("limit flags", () => {
       expect(r.stderr.toString()).toMatch(msg);
     }
   }, 60_000);
+
+  test("--check names each limit in its plan", () => {
+    const cmd = holdfastCommand(TARGETS[0]);
+    const r = spawnSync(cmd[0], [
+      ...cmd.slice(1),
+      ...["--check", "--upstream", "127.0.0.1:1", "--spool", "/dev/shm", "--limit-req", "10r/s,burst=5,nodelay", "--limit-conn", "2"],
+      ...["--route", "/=default", "--route", "/free/=default,limit-req=off"],
+    ], { timeout: 20_000 });
+    expect(r.status).toBe(0);
+    const out = r.stdout.toString();
+    expect(out).toContain("limit requests to 10r/s per client address, a burst of 5 passed at once, then 429");
+    expect(out).toContain("but not on route /free/=default,limit-req=off");
+    expect(out).toContain("limit each client address to 2 open connections, answering 503 past it");
+  }, 30_000);
 });
