@@ -114,7 +114,7 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
       );
     }
     // nginx limit_req: once, before the body is read; holds and replays below never come back here.
-    if (route.limitReq) await admitRate(route.limitReq, conn, head, framing.kind === "none");
+    if (route.limitReq) await admitRate(route.limitReq, conn, head, framing.kind === "none", gone);
     let body: SpooledBody = NO_BODY;
     let sendBody: UpstreamBody = NOTHING_TO_SEND;
     let bodyBytes = framing.kind === "none" ? undefined : 0;

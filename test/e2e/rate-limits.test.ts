@@ -128,6 +128,24 @@ describe.each(TARGETS)("rate and connection limits on %s", (target) => {
     expect(received(up)).toBe(6);
   }, 60_000);
 
+  test("a request delayed by the rate when --shutdown-timeout ends gets 503 with Retry-After, not an empty reply", async () => {
+    const upPort = await freePort();
+    const up = await startUpstream(upPort);
+    const hf = await startHoldfast(target, [
+      ...["--upstream", `127.0.0.1:${upPort}`, "--limit-req", "1r/m,burst=5", "--shutdown-timeout", "1s"],
+    ]);
+    // The second waits a minute for its turn.
+    const both = Promise.all([exchange(hf.port, [get("/first")]), exchange(hf.port, [get("/second")])]);
+    await hf.waitLine(/"GET \/first" 200/);
+    await sleep(200);
+    hf.kill("SIGTERM");
+    const replies = (await both).map((x) => x.replies[0]);
+    expect(replies.map((r) => r.status).sort()).toEqual([200, 503]);
+    expect(replies.find((r) => r.status === 503)!.headers["retry-after"]).toBe("5");
+    expect(await hf.exited).toBe(0);
+    expect(up.lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l).url)).toEqual(["/first"]);
+  }, 60_000);
+
   test("key=header:X-Api-Key: each key has its own bucket, a request without the field is not limited", async () => {
     const upPort = await freePort();
     await startUpstream(upPort);
