@@ -6,7 +6,7 @@
  * @module
  */
 import type { ClientConnection } from "../engine/client-conn.ts";
-import { ClientGoneError, LimitError, type ShutdownError } from "../errors.ts";
+import { ClientGoneError, LimitError } from "../errors.ts";
 import type { RequestHead } from "../http1/head.ts";
 import type { RateLimiter } from "./limit-req.ts";
 import type { ClientSignal } from "../proxy/gone.ts";
@@ -16,7 +16,7 @@ import type { ClientSignal } from "../proxy/gone.ts";
  * @param bodiless the request has no body: a refusal may keep the connection
  * @param gone ends a delay early: the client left, or a shutdown ran out of time
  * @throws {LimitError} 429 with the seconds for `Retry-After`
- * @throws {ClientGoneError} or the {@link ShutdownError} of `gone` when a delay was cut short
+ * @throws {ClientGoneError} or the `ShutdownError` of `gone` when a delay was cut short
  */
 export async function admitRate(
   zone: RateLimiter,
