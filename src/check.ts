@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { limitPlan } from "./limits/plan.ts";
 import { dirname } from "node:path";
 import type { Runtime } from "../runtime/index.ts";
 import type { PeerAddress } from "./config/address.ts";
@@ -64,6 +65,7 @@ export async function checkConfig(rt: Runtime, c: Config): Promise<CheckReport> 
   if (c.routes.length === 0) {
     r.plan.push(`route every request to group ${c.groups.find((g) => g.name === "default")?.name ?? c.groups[0].name}`);
   }
+  r.plan.push(...limitPlan(c));
   for (const dir of c.spoolDirs) {
     const problem = await probeSpoolDir(rt, dir);
     if (problem) {

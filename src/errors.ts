@@ -80,3 +80,19 @@ export class ShutdownError extends ProxyError {
     super(503, "holdfast stopped before the request was answered (--shutdown-timeout ran out)");
   }
 }
+
+/**
+ * A limit refused the request (`--limit-req`: 429 with `Retry-After`, RFC 6585
+ * §4; `--limit-conn`: 503 or 429). nginx answers `limit_req_status` 503 by
+ * default; holdfast answers 429, which says the client itself is too fast.
+ */
+export class LimitError extends ProxyError {
+  override name = "LimitError";
+  /**
+   * @param retryAfterS seconds until the request would be admitted, rounded up (`Retry-After`)
+   * @param keepAlive the request has no body, so the connection may serve the next one
+   */
+  constructor(status: number, message: string, readonly retryAfterS: number, readonly keepAlive: boolean) {
+    super(status, message);
+  }
+}

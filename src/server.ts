@@ -17,6 +17,7 @@ import { openSpoolStore } from "./spool/open-store.ts";
 import { loadCaBundle, loadCertificates } from "./tls/load.ts";
 import { redirectToHttps } from "./tls/redirect.ts";
 import { AdminEndpoint } from "./admin/endpoint.ts";
+import { ConnLimiter } from "./limits/limit-conn.ts";
 import { VERSION } from "./version.ts";
 import { PeerPool } from "./transport/pool.ts";
 import { Group } from "./upstream/group.ts";
@@ -119,6 +120,9 @@ export async function startProxy(rt: Runtime, config: Config, log: (line: string
     fileSize: (p) => rt.files.size(p),
     format,
     build: { version: VERSION, runtime: rt.name, runtimeVersion: rt.version, platform: rt.platform, pid: rt.pid },
+    limitRefusals: config.limitReq || config.limitConn || routes.zones.size
+      ? (): { req: number; conn: number } => ({ req: [...routes.zones].reduce((n, z) => n + z.refused, 0), conn: connLimit?.refused ?? 0 })
+      : undefined,
   });
   const onDone = admin ? admin.feed(logDone) : logDone;
   const deps: ProxyDeps = {
@@ -152,11 +156,24 @@ export async function startProxy(rt: Runtime, config: Config, log: (line: string
       logParse?.(c, status, message, sent);
     }
     : logParse ?? (() => {});
+  const connLimit = config.limitConn && new ConnLimiter(config.limitConn, onDone);
   const accept = (start: StartRequest) => (socket: Socket) => {
     if (admin) admin.state.accepted++;
+    if (connLimit) return acceptLimited(socket, start);
     const conn = new ClientConnection(socket, limits, start, onParseError);
     conns.add(conn);
     conn.onClosed = () => conns.delete(conn);
+  };
+  // --limit-conn: a connection past the limit is not counted, and its first request is refused.
+  const acceptLimited = (socket: Socket, start: StartRequest) => {
+    const address = socket.remoteAddress;
+    const admitted = connLimit!.admit(address);
+    const conn = new ClientConnection(socket, limits, admitted ? start : connLimit!.refuse, onParseError);
+    conns.add(conn);
+    conn.onClosed = () => {
+      conns.delete(conn);
+      if (admitted) connLimit!.release(address);
+    };
   };
   const listeners: { spec: ListenSpec; listener: Listener }[] = [];
   try {

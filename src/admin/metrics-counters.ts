@@ -58,6 +58,21 @@ export function registerCounters(r: Registry, state: AdminState): void {
     () => s.heldRequests,
   );
   counter(r, "holdfast_connections_accepted_total", "Client connections accepted.", () => state.accepted);
+  const refusals = state.sources.limitRefusals;
+  if (refusals) {
+    new Counter({
+      name: "holdfast_limit_refused_total",
+      help: "Requests refused by --limit-req (429) and by --limit-conn (503 or 429).",
+      labelNames: ["limit"],
+      registers,
+      collect() {
+        const n = refusals();
+        this.reset();
+        this.inc({ limit: "req" }, n.req);
+        this.inc({ limit: "conn" }, n.conn);
+      },
+    });
+  }
   new Counter({
     name: "holdfast_upstream_attempts_total",
     help: "Attempts to peers by outcome: the response's status class, or why none came (refused, connect-timeout, reset, ...).",

@@ -38,6 +38,8 @@ export interface AdminSources {
   format: AccessFormatter;
   /** `holdfast_build_info` and the page's title. */
   build: { version: string; runtime: string; runtimeVersion: string; platform: string; pid: number };
+  /** Requests refused by `--limit-req` (and route zones) and by `--limit-conn` since start. */
+  limitRefusals?: () => { req: number; conn: number };
 }
 
 /** The admin endpoint's state: counters fed per request, and {@link snapshot} for everything else. */

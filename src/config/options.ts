@@ -204,6 +204,24 @@ export const FLAGS: FlagSpec[] = [
     help: "Largest request body accepted, else 413; 0 means no limit.",
   },
   {
+    name: "limit-req",
+    type: "string",
+    value: "RATE[,burst=N][,nodelay][,key=ip|header:NAME]",
+    default: "off",
+    nginx: "limit_req_zone KEY zone=z:1m rate=RATE; limit_req zone=z burst=N [nodelay]",
+    help:
+      "Requests per client address (or per value of a request field; a request without it is not limited) at RATE (10r/s, 600r/m, 10). Beyond the rate up to burst requests wait their turn (nodelay: go at once); beyond that 429 with Retry-After (nginx's default is 503). Checked once when a head arrives: holds and replays never count. At most 10 000 keys are remembered, the least recently used forgotten first. A route's limit-req= options override it.",
+  },
+  {
+    name: "limit-conn",
+    type: "string",
+    value: "N[,key=ip][,status=503|429]",
+    default: "off",
+    nginx: "limit_conn_zone $binary_remote_addr zone=c:1m; limit_conn c N; limit_conn_status",
+    help:
+      "Open client connections per client address (idle keep-alive ones too); a connection beyond N gets 503 (or 429) to its first request, then is closed.",
+  },
+  {
     name: "hold",
     type: "string",
     value: "DURATION",

@@ -1,6 +1,7 @@
 // Parser for --route (nginx `server_name` + `location`): returns a RouteSpec or
 // throws an Error naming the part that is wrong; schema.ts names the flag.
 import { parseDuration, parseSize } from "./units.ts";
+import { type LimitReqSpec, parseBurst, parseLimitKey, parseRate } from "../limits/flags.ts";
 
 /**
  * How a route's PATH matches a request path (nginx `location`): `exact`
@@ -39,6 +40,12 @@ export interface RouteOptions {
   bufferRequest?: boolean;
   /** `buffer-response=on|off` (nginx `proxy_buffering`). */
   bufferResponse?: boolean;
+  /**
+   * `limit-req=RATE` with `limit-req-burst=N`, `limit-req-nodelay`,
+   * `limit-req-key=ip|header:NAME` (nginx `limit_req` in a `location`): the
+   * route's own zone; null for `limit-req=off` (no limit on this route).
+   */
+  limitReq?: LimitReqSpec | null;
 }
 
 /** One `--route` value. */
@@ -111,11 +118,32 @@ export function parseRoute(s: string): RouteSpec {
   if (!PATH_CHARS.test(path)) throw new Error(`path "${path}" must start with / and hold no spaces, ? or #`);
   if (kind === "prefix" && /[:*]/.test(path)) kind = "pattern";
   const spec: RouteSpec = { text: s, host, kind, path, group, options: {} };
-  for (const opt of opts) applyOption(spec, opt);
+  const limit: LimitParts = {};
+  for (const opt of opts) applyOption(spec, opt, limit);
+  applyLimit(spec, limit);
   return spec;
 }
 
-function applyOption(spec: RouteSpec, opt: string): void {
+// The limit-req options as given, put together once all are read.
+interface LimitParts {
+  rate?: number | null;
+  burst?: number;
+  nodelay?: boolean;
+  key?: LimitReqSpec["key"];
+}
+
+function applyLimit(spec: RouteSpec, l: LimitParts): void {
+  const extra = l.burst !== undefined || l.nodelay || l.key !== undefined;
+  if (l.rate === undefined && !extra) return;
+  if (!l.rate) {
+    if (extra) throw new Error("limit-req-burst, limit-req-nodelay and limit-req-key need limit-req=RATE");
+    spec.options.limitReq = null;
+    return;
+  }
+  spec.options.limitReq = { ratePerS: l.rate, burst: l.burst ?? 0, nodelay: l.nodelay ?? false, key: l.key ?? { kind: "ip" } };
+}
+
+function applyOption(spec: RouteSpec, opt: string, limit: LimitParts): void {
   const o = spec.options;
   const eq = opt.indexOf("=");
   const name = eq < 0 ? opt : opt.slice(0, eq);
@@ -171,9 +199,22 @@ function applyOption(spec: RouteSpec, opt: string): void {
       if (value !== "on" && value !== "off") throw new Error(`${name} must be on or off`);
       o[SWITCHES[name]] = value === "on";
       return;
+    case "limit-req":
+      limit.rate = value === "off" ? null : parseRate(value);
+      return;
+    case "limit-req-burst":
+      limit.burst = parseBurst(value);
+      return;
+    case "limit-req-nodelay":
+      if (eq >= 0) throw new Error("limit-req-nodelay takes no value");
+      limit.nodelay = true;
+      return;
+    case "limit-req-key":
+      limit.key = parseLimitKey(value);
+      return;
     default:
       throw new Error(
-        `unknown option "${opt}": expected max-body=SIZE, hold=DUR, connect-timeout=DUR, read-timeout=DUR, send-timeout=DUR, client-body-timeout=DUR, strip-prefix, rewrite=/PATH/, set-header=NAME:VALUE, hide-header=NAME, websocket=off, buffer-request=on|off or buffer-response=on|off`,
+        `unknown option "${opt}": expected max-body=SIZE, limit-req=RATE|off, limit-req-burst=N, limit-req-nodelay, limit-req-key=ip|header:NAME, hold=DUR, connect-timeout=DUR, read-timeout=DUR, send-timeout=DUR, client-body-timeout=DUR, strip-prefix, rewrite=/PATH/, set-header=NAME:VALUE, hide-header=NAME, websocket=off, buffer-request=on|off or buffer-response=on|off`,
       );
   }
 }

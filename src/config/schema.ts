@@ -6,6 +6,7 @@ import { parseRoute, routeKey } from "./route-flags.ts";
 import { parseCodings, parseLevels } from "../compress/flags.ts";
 import { DEFAULT_TYPES, TypeMatcher } from "../compress/media-types.ts";
 import { parseAdminListen, parseAdminPath } from "../admin/flags.ts";
+import { parseLimitConn, parseLimitReq } from "../limits/flags.ts";
 import { type HealthCheckSpec, parseHealthCheck, parseNextUpstream, parsePeerSpec, type PeerSpec, splitGroup } from "./upstream-flags.ts";
 
 const size = z.string().transform((s, ctx) => {
@@ -99,6 +100,8 @@ export const configSchema = z.object({
   "response-buffer": size,
   "max-temp-file-size": size,
   "max-body": size,
+  "limit-req": z.string().optional().transform(off(parseLimitReq)),
+  "limit-conn": z.string().optional().transform(off(parseLimitConn)),
   hold: duration,
   "hold-probe-interval": duration.refine((ms) => ms >= 10, { message: "expected at least 10ms (100ms, 250ms)" }),
   "connect-timeout": duration,
@@ -174,6 +177,10 @@ export const configSchema = z.object({
   responseBufferBytes: f["response-buffer"],
   maxTempFileBytes: f["max-temp-file-size"],
   maxBodyBytes: f["max-body"],
+  /** `--limit-req`; undefined when off. */
+  limitReq: f["limit-req"],
+  /** `--limit-conn`; undefined when off. */
+  limitConn: f["limit-conn"],
   holdMs: f.hold,
   holdProbeIntervalMs: f["hold-probe-interval"],
   connectTimeoutMs: f["connect-timeout"],

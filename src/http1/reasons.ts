@@ -18,6 +18,8 @@ const REASONS: Record<number, string> = {
   413: "Content Too Large",
   414: "URI Too Long",
   417: "Expectation Failed",
+  // RFC 6585 §4 (--limit-req, --limit-conn status=429).
+  429: "Too Many Requests",
   431: "Request Header Fields Too Large",
   499: "Client Closed Request",
   500: "Internal Server Error",

@@ -1,4 +1,4 @@
-import { AttemptError, ClientGoneError, ProxyError, ShutdownError } from "../errors.ts";
+import { AttemptError, ClientGoneError, LimitError, ProxyError, ShutdownError } from "../errors.ts";
 import type { ClientConnection } from "../engine/client-conn.ts";
 import { ParseError } from "../http1/errors.ts";
 import { reasonOf } from "../http1/reasons.ts";
@@ -36,10 +36,17 @@ export function failToProxy(
     rec.sentBytes = d.offlinePage.byteLength;
     return 503;
   }
+  if (e instanceof LimitError && e.keepAlive) {
+    // A refused request without a body leaves the connection usable, as nginx's limit_req does.
+    const body = errorBody(e.status, e.message, rec.id);
+    respond(conn, e.status, "text/plain; charset=utf-8", body, [["Retry-After", String(e.retryAfterS)]]);
+    rec.sentBytes = body.byteLength;
+    return e.status;
+  }
   if (e instanceof ParseError || e instanceof ProxyError) {
     if (e.status >= 500) d.onFailure(rec.id, e.status, e.message);
     const body = errorBody(e.status, e.message, rec.id);
-    conn.respondAndClose(e.status, reasonOf(e.status), body, e instanceof ShutdownError ? [["Retry-After", RETRY_AFTER_S]] : []);
+    conn.respondAndClose(e.status, reasonOf(e.status), body, retryAfter(e));
     rec.sentBytes = body.byteLength;
     return e.status;
   }
@@ -68,4 +75,11 @@ function respond(conn: ClientConnection, status: number, type: string, body: Uin
   conn.writeHead(ownResponseHead(status, reasonOf(status), fields));
   conn.write(body);
   conn.finish(keepAlive);
+}
+
+/** The `Retry-After` of a refusal that has one: a shutdown's, a limit's. */
+function retryAfter(e: ProxyError | ParseError): [string, string][] {
+  if (e instanceof ShutdownError) return [["Retry-After", RETRY_AFTER_S]];
+  if (e instanceof LimitError) return [["Retry-After", String(e.retryAfterS)]];
+  return [];
 }

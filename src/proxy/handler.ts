@@ -28,6 +28,7 @@ import { failToProxy } from "./fail.ts";
 import { RequestRecord } from "./request-record.ts";
 import { GoneSignal } from "./gone.ts";
 import { holdEnded } from "./hold-episodes.ts";
+import { admitRate } from "../limits/admit-rate.ts";
 
 /** What the request lifecycle needs, built once at start-up. */
 export interface ProxyDeps {
@@ -59,7 +60,7 @@ const EMPTY = new Uint8Array(0);
 
 /**
  * The request lifecycle, in order (Pingora's phases): check the head (400,
- * 501, 417, 413) -> receive and spool the body (413, 408, 507) -> send it to
+ * 501, 417, 413) -> `--limit-req` (429, or a delay) -> receive and spool the body (413, 408, 507) -> send it to
  * a peer, holding and replaying while none can be reached -> relay the
  * response (or a tunnel after 101), or 502/504 and the offline page -> remove
  * the spool file and log. {@link failToProxy} is the one place a failure
@@ -112,6 +113,8 @@ async function handle(d: ProxyDeps, conn: ClientConnection, head: RequestHead): 
         `Request body of ${declared} bytes is larger than ${route.text ? "the route's max-body" : "--max-body"} ${route.maxBodyBytes}`,
       );
     }
+    // nginx limit_req: once, before the body is read; holds and replays below never come back here.
+    if (route.limitReq) await admitRate(route.limitReq, conn, head, framing.kind === "none", gone);
     let body: SpooledBody = NO_BODY;
     let sendBody: UpstreamBody = NOTHING_TO_SEND;
     let bodyBytes = framing.kind === "none" ? undefined : 0;

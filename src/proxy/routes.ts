@@ -8,6 +8,7 @@ import type { SetHeader } from "./set-headers.ts";
 import type { RouteKind, RouteSpec } from "../config/route-flags.ts";
 import type { Group } from "../upstream/group.ts";
 import type { RetryRules } from "./hold.ts";
+import { RateLimiter } from "../limits/limit-req.ts";
 
 /**
  * Where a request goes and the limits it runs under: a `--route` with the
@@ -43,6 +44,8 @@ export interface Route {
   bufferRequest: boolean;
   /** `--buffer-response` / `buffer-response=` (nginx `proxy_buffering`): false reads the peer at the client's pace. */
   bufferResponse: boolean;
+  /** `--limit-req` (one zone shared by the routes without their own) or the route's `limit-req=` zone; undefined: no limit. */
+  limitReq: RateLimiter | undefined;
 }
 
 /** The routes of one virtual host (or of every host): Hono's router over their paths. */
@@ -87,17 +90,22 @@ export class RouteTable {
   readonly #only: Route | undefined;
   /** Whether any route names a host: only then does a request's host need reading. */
   readonly byHost: boolean;
+  /** Every `--limit-req` zone in use: the global one and the routes' own. */
+  readonly zones = new Set<RateLimiter>();
 
   /** @param groups the upstream groups by name (every route's group exists: the config checked it) */
   constructor(config: Config, groups: Map<string, Group>, defaultGroup: Group) {
     const specs = config.routes;
+    const zone = config.limitReq && new RateLimiter(config.limitReq);
     if (specs.length === 0) {
-      this.#only = resolve(config, undefined, defaultGroup);
+      this.#only = resolve(config, undefined, defaultGroup, zone);
+      if (zone) this.zones.add(zone);
       this.byHost = false;
       return;
     }
     for (const spec of specs) {
-      const route = resolve(config, spec, groups.get(spec.group)!);
+      const route = resolve(config, spec, groups.get(spec.group)!, zone);
+      if (route.limitReq) this.zones.add(route.limitReq);
       let bucket: Bucket | undefined;
       if (spec.host === undefined) bucket = this.#any ??= new Bucket();
       else if (spec.host.startsWith("*.")) {
@@ -140,7 +148,7 @@ export class RouteTable {
   }
 }
 
-function resolve(c: Config, spec: RouteSpec | undefined, group: Group): Route {
+function resolve(c: Config, spec: RouteSpec | undefined, group: Group, zone: RateLimiter | undefined): Route {
   const o = spec?.options ?? {};
   return {
     text: spec?.text,
@@ -160,5 +168,6 @@ function resolve(c: Config, spec: RouteSpec | undefined, group: Group): Route {
     websocket: o.websocket ?? true,
     bufferRequest: o.bufferRequest ?? c.bufferRequest,
     bufferResponse: o.bufferResponse ?? c.bufferResponse,
+    limitReq: o.limitReq === undefined ? zone : o.limitReq ? new RateLimiter(o.limitReq) : undefined,
   };
 }
