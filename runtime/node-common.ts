@@ -90,7 +90,7 @@ export function totalBytesOf(dir: string): number {
   return Number(s.blocks) * Number(s.bsize);
 }
 
-const SIGNALS: Record<string, number> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 
 /** Starts `argv` as a child process; see {@link Runtime.spawn}. */
 export function spawnChild(argv: string[], opts: { env?: Record<string, string>; quiet?: boolean } = {}): Child {
