@@ -61,11 +61,6 @@ export async function runPrimary(
   argv: string[],
   print: (line: string) => void,
 ): Promise<never> {
-  const port0 = config.listeners.find((l) => l.port === 0);
-  if (port0) {
-    rt.stderr(`holdfast: Cannot start: --workers needs fixed ports; --listen ${port0.host}:0 would give each worker another port\n`);
-    return rt.exit(2);
-  }
   const dir = `${rt.files.tempDir()}/holdfast-primary-${rt.pid}`;
   rt.files.remove(dir, { recursive: true });
   rt.files.mkdirp(dir, 0o700);
