@@ -106,7 +106,8 @@ export function spawnChild(argv: string[], opts: { env?: Record<string, string>;
     pid: cp.pid ?? -1,
     kill(signal) {
       try {
-        cp.kill(signal);
+        // By pid: Deno's ChildProcess.kill sends nothing once it has sent one signal (a SIGHUP, then no SIGTERM).
+        if (cp.pid !== undefined && cp.exitCode === null && cp.signalCode === null) process.kill(cp.pid, signal);
       } catch { /* already gone */ }
     },
     exited,

@@ -67,7 +67,6 @@ async function serveFromFlags(argv: string[], worker?: { index: number; socket: 
   }
   const c = cmd.config;
   const where = c.listeners.map((l, i) => `${l.host}:${proxy.ports[i]}${l.tls ? " (tls)" : ""}`).join(", ");
-  link?.attach(proxy);
   print(
     `holdfast ${VERSION}${worker ? ` worker ${worker.index}` : ""} listening on ${where}, upstreams ${
       c.groups.map((g) => `${g.name}=${g.peers.map((p) => p.address.tls ? p.address.origin : p.address.key).join(",")}`).join(" ")
@@ -83,6 +82,8 @@ async function serveFromFlags(argv: string[], worker?: { index: number; socket: 
   });
   let stopping = false;
   rt.onShutdownSignal((signal) => void stop(signal));
+  // Ready only once the signals are ours: the primary may pass one on as soon as it hears this.
+  link?.attach(proxy);
   async function stop(signal: string) {
     if (stopping) return;
     stopping = true;

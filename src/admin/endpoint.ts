@@ -56,7 +56,8 @@ export class AdminEndpoint {
   wrap(start: StartRequest, log: (r: AccessRecord) => void): StartRequest {
     const prefix = this.config.path;
     if (prefix === undefined) return start;
-    const app = adminApp(this.view, prefix);
+    // Read at each request: a worker of --workers sets the view after its listeners are up.
+    const app = adminApp({ snapshot: () => this.view.snapshot(), metrics: () => this.view.metrics() }, prefix);
     return serveAdminOnPath(start, prefix, (req) => app.fetch(req), this.feed(log, "admin"));
   }
 

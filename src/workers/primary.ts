@@ -236,16 +236,11 @@ export async function runPrimary(
       return rt.exit(1);
     }
   }
-  print(
-    `holdfast ${VERSION} primary ${rt.pid}: ${workers} workers (pids ${
-      slots.map((s) => s.child.pid).join(" ")
-    }) (${rt.name} ${rt.version})`,
-  );
-
   rt.onReloadSignal(() => {
     for (const s of slots) s.child.kill("SIGHUP");
   });
   return await new Promise<never>((resolve) => {
+    // Registered before the line that says holdfast is up, which scripts wait for before signalling.
     rt.onShutdownSignal(async (signal) => {
       if (stopping) return;
       stopping = true;
@@ -267,5 +262,10 @@ export async function runPrimary(
       event("stopped", { clean: !late });
       resolve(rt.exit(0));
     });
+    print(
+      `holdfast ${VERSION} primary ${rt.pid}: ${workers} workers (pids ${
+        slots.map((s) => s.child.pid).join(" ")
+      }) (${rt.name} ${rt.version})`,
+    );
   });
 }

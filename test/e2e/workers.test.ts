@@ -5,6 +5,7 @@
 // stops both, answering a held request 503 and leaving no spool file.
 import { afterAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import {
   curl,
@@ -202,6 +203,71 @@ describe.each(TARGETS)("workers on %s", (target) => {
     expect([code, workersGone]).toEqual([0, true]);
     expect(spoolFiles(hf.spool)).toEqual([]);
   }, 90_000);
+
+  test(
+    "the primary runs the active health checks once and both workers follow them; --admin-path on a worker shows the whole proxy",
+    async () => {
+      const [a, b] = [await freePort(), await freePort()];
+      await startUpstream(a);
+      await startUpstream(b);
+      const { hf, admin, pids } = await twoWorkers(target, [
+        "--upstream",
+        `127.0.0.1:${a}`,
+        "--upstream",
+        `127.0.0.1:${b}`,
+        "--health-check",
+        "/health,interval=200ms,fails=2,passes=1",
+        "--admin-path",
+        "/_holdfast",
+      ]);
+      await curl([`http://127.0.0.1:${a}/control/health/503`]);
+      await hf.waitStderrLine(new RegExp(`peer-down group=default peer=127\\.0\\.0\\.1:${a} source=health-check`), 10_000);
+      // One prober, not one per worker: a single event.
+      await sleep(500);
+      expect(hf.stderrLines.filter((l) => l.includes(" peer-down ")).length).toBe(1);
+      const statuses = await Promise.all(Array.from({ length: 30 }, (_, i) => getOnNewConnection(hf.port, `/checked/${i}`)));
+      expect(statuses).toEqual(Array(30).fill(200));
+      for (let i = 0; i < 100 && hf.lines.filter((l) => l.includes('"GET /checked/')).length < 30; i++) await sleep(50);
+      const lines = hf.lines.filter((l) => l.includes('"GET /checked/'));
+      expect(lines.length).toBe(30);
+      for (const w of [1, 2]) expect(hf.lines.some((l) => l.includes('"GET /checked/') && l.endsWith(` worker=${w}`))).toBe(true);
+      // Neither worker sent a request to the peer the primary's check took out.
+      expect(lines.every((l) => l.includes(`upstream=127.0.0.1:${b} `))).toBe(true);
+      // The proxy's own port answers for every worker, as --admin-listen does.
+      const viaProxy = (await curl([`${hf.url}/_holdfast/status.json`])).json as {
+        pid: number;
+        counters: { requests: number };
+        groups: { peers: { peer: string; state: string }[] }[];
+      };
+      const viaAdmin = (await curl([`${admin}/status.json`])).json as typeof viaProxy;
+      expect(viaProxy.pid).toBe(hf.pid);
+      expect(viaProxy.counters.requests).toBeGreaterThanOrEqual(30);
+      expect(viaAdmin.counters.requests).toBe(viaProxy.counters.requests + 1);
+      expect(viaProxy.groups[0].peers.map((p) => p.state)).toEqual(["active-down", "up"]);
+      await curl([`http://127.0.0.1:${a}/control/health/200`]);
+      await hf.waitStderrLine(new RegExp(`peer-up group=default peer=127\\.0\\.0\\.1:${a} source=health-check`), 10_000);
+      const back = await Promise.all(Array.from({ length: 20 }, (_, i) => getOnNewConnection(hf.port, `/back/${i}`)));
+      expect(back).toEqual(Array(20).fill(200));
+      for (let i = 0; i < 100 && hf.lines.filter((l) => l.includes('"GET /back/')).length < 20; i++) await sleep(50);
+      expect(hf.lines.some((l) => l.includes('"GET /back/') && l.includes(`upstream=127.0.0.1:${a} `))).toBe(true);
+      expect(await stop(hf, pids)).toEqual({ code: 0, workersGone: true });
+    },
+    60_000,
+  );
+
+  test("SIGHUP reaches every worker: each re-reads the offline page", async () => {
+    const page = `/dev/shm/holdfast-workers-offline-${target}.html`;
+    writeFileSync(page, "<p>first</p>");
+    const dead = await freePort();
+    const { hf, pids } = await twoWorkers(target, ["--upstream", `127.0.0.1:${dead}`, "--hold", "0s", "--offline-page", page]);
+    writeFileSync(page, "<p>second</p>");
+    hf.kill("SIGHUP");
+    for (let i = 0; i < 100 && hf.lines.filter((l) => l.includes("SIGHUP: reloaded --offline-page")).length < 2; i++) await sleep(50);
+    expect(hf.lines.filter((l) => l.includes("SIGHUP: reloaded --offline-page")).length).toBe(2);
+    const bodies = await Promise.all(Array.from({ length: 10 }, () => curl(["-H", "Connection: close", `${hf.url}/x`])));
+    expect(bodies.map((r) => r.body)).toEqual(Array(10).fill("<p>second</p>"));
+    expect(await stop(hf, pids)).toEqual({ code: 0, workersGone: true });
+  }, 60_000);
 
   test("bad --workers values are refused, naming the flag and the accepted form", () => {
     const cmd = holdfastCommand(target);
