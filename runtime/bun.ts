@@ -2,6 +2,8 @@
 import { bunSockets } from "./bun-sockets.ts";
 import { nodeCertificates } from "./tls-certificates.ts";
 import { nodeFiles } from "./files.ts";
+import { availableParallelism } from "node:os";
+import { nodeChannels } from "./channel.ts";
 import { canConnect, lookup, processAlive, spawnChild } from "./node-common.ts";
 import type { Runtime, ServeOptions, Server } from "./types.ts";
 
@@ -58,5 +60,7 @@ export const bunRuntime: Runtime = {
     process.on("SIGHUP", fn);
   },
   spawn: spawnChild,
+  cpuCount: () => availableParallelism(),
+  channels: nodeChannels,
   exit: (code) => process.exit(code),
 };

@@ -2,6 +2,8 @@ import { denoSockets } from "./deno-sockets.ts";
 import { nodeCertificates } from "./tls-certificates.ts";
 import process from "node:process";
 import { nodeFiles } from "./files.ts";
+import { availableParallelism } from "node:os";
+import { nodeChannels } from "./channel.ts";
 import { canConnect, lookup, processAlive, spawnChild } from "./node-common.ts";
 import type { Runtime, ServeOptions, Server } from "./types.ts";
 
@@ -62,5 +64,7 @@ export const denoRuntime: Runtime = {
     D.addSignalListener("SIGHUP", fn);
   },
   spawn: spawnChild,
+  cpuCount: () => availableParallelism(),
+  channels: nodeChannels,
   exit: (code) => D.exit(code) as never,
 };

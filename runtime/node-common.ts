@@ -90,7 +90,7 @@ export function totalBytesOf(dir: string): number {
   return Number(s.blocks) * Number(s.bsize);
 }
 
-const SIGNALS: Record<string, number> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 
 /** Starts `argv` as a child process; see {@link Runtime.spawn}. */
 export function spawnChild(argv: string[], opts: { env?: Record<string, string>; quiet?: boolean } = {}): Child {
@@ -106,7 +106,8 @@ export function spawnChild(argv: string[], opts: { env?: Record<string, string>;
     pid: cp.pid ?? -1,
     kill(signal) {
       try {
-        cp.kill(signal);
+        // By pid: Deno's ChildProcess.kill sends nothing once it has sent one signal (a SIGHUP, then no SIGTERM).
+        if (cp.pid !== undefined && cp.exitCode === null && cp.signalCode === null) process.kill(cp.pid, signal);
       } catch { /* already gone */ }
     },
     exited,

@@ -11,8 +11,10 @@
 import type { Files, SpoolWriter } from "./fs-types.ts";
 import type { SocketRuntime } from "./socket-types.ts";
 import type { CertificateTools } from "./tls-types.ts";
+import type { ChannelRuntime } from "./channel.ts";
 
 // SpoolWriter lived here first; src/ imports it from the runtime's index.
+export type { Channel, ChannelRuntime, ChannelServer } from "./channel.ts";
 export type { Files, FileWriter, SpoolReader, SpoolWriter } from "./fs-types.ts";
 
 /** Facts about the downstream connection that carried a request. */
@@ -59,7 +61,7 @@ export interface Server {
 export interface Child {
   readonly pid: number;
   /** Sends a signal, e.g. `SIGKILL`. Does nothing if the process is gone. */
-  kill(signal: "SIGTERM" | "SIGKILL" | "SIGINT"): void;
+  kill(signal: "SIGTERM" | "SIGKILL" | "SIGINT" | "SIGHUP"): void;
   /** Resolves with the exit code (or 128 + signal number) when it exits. */
   readonly exited: Promise<number>;
 }
@@ -123,6 +125,10 @@ export interface Runtime {
    * the process as it does by default.
    */
   onReloadSignal(fn: () => void): void;
+  /** CPUs this process may run on (`availableParallelism`): `--workers auto`. */
+  cpuCount(): number;
+  /** JSON-lines channels over a unix socket, between a primary and its workers (channel.ts). */
+  readonly channels: ChannelRuntime;
   /** Starts a child process with inherited stdio unless `quiet`. */
   spawn(argv: string[], opts?: { env?: Record<string, string>; quiet?: boolean }): Child;
   /** Ends the process. */

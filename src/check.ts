@@ -35,7 +35,9 @@ export interface CheckReport {
 /** Checks a parsed configuration against the files and the system; never throws for what it finds. */
 export async function checkConfig(rt: Runtime, c: Config): Promise<CheckReport> {
   const r: CheckReport = { plan: [], warnings: [], problems: [] };
-  for (const l of c.listeners) r.plan.push(`listen on ${l.host}:${l.port}${l.tls ? " with TLS" : ""}`);
+  const workers = c.workers === 0 ? rt.cpuCount() : c.workers;
+  const each = workers > 1 ? ` (${workers} workers${c.workers === 0 ? ", one per CPU" : ""}, SO_REUSEPORT)` : "";
+  for (const l of c.listeners) r.plan.push(`listen on ${l.host}:${l.port}${l.tls ? " with TLS" : ""}${each}`);
   if (c.certFiles.length > 0) {
     try {
       for (const line of loadCertificates(rt, c.certFiles).lines) r.plan.push(`serve ${line}`);

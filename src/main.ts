@@ -1,7 +1,8 @@
 /**
  * holdfast's entry point: `bun src/main.ts FLAGS`, `deno run -A src/main.ts
  * FLAGS`, or the compiled binary. `holdfast demo` runs the demo;
- * `holdfast demo-upstream` is the demo's sample upload server.
+ * `holdfast demo-upstream` is the demo's sample upload server; `holdfast worker
+ * I SOCKET FLAGS` is worker I of a `--workers` primary (src/workers/).
  * Exit status: 0 after a clean shutdown, 1 on a start-up failure, 2 on bad flags;
  * `holdfast --check FLAGS` (nginx -t) exits 0 or 1.
  */
@@ -11,6 +12,7 @@ import { type Command, ConfigError, parseCommandLine } from "./config/parse.ts";
 import { type RunningProxy, startProxy } from "./server.ts";
 import { VERSION } from "./version.ts";
 import { configureEvents, event } from "./log/events.ts";
+import { WorkerLink } from "./workers/worker.ts";
 
 const rt = await detectRuntime();
 const [sub, ...rest] = rt.args;
@@ -22,11 +24,15 @@ if (sub === "demo") {
 } else if (sub === "demo-upstream") {
   const { runDemoUpstream } = await import("./demo/upstream.ts");
   await runDemoUpstream(rt, rest, print);
+} else if (sub === "worker") {
+  const [index, socket, ...flags] = rest;
+  await serveFromFlags(flags, { index: Number(index), socket });
 } else {
   await serveFromFlags(rt.args);
 }
 
-async function serveFromFlags(argv: string[]) {
+/** @param worker set in worker I of a `--workers` primary, which listens on `socket` */
+async function serveFromFlags(argv: string[], worker?: { index: number; socket: string }) {
   const defaultSpool = rt.files.exists("/dev/shm") ? "/dev/shm/holdfast" : `${rt.files.tempDir()}/holdfast`;
   let cmd: Command;
   try {
@@ -44,9 +50,17 @@ async function serveFromFlags(argv: string[]) {
     const { checkConfig, printReport } = await import("./check.ts");
     return rt.exit(printReport(rt, await checkConfig(rt, cmd.config)));
   }
+  const workers = cmd.config.workers === 0 ? rt.cpuCount() : cmd.config.workers;
+  if (!worker && workers > 1) {
+    const { runPrimary } = await import("./workers/primary.ts");
+    return runPrimary(rt, cmd.config, workers, argv, print);
+  }
   let proxy: RunningProxy;
+  let link: WorkerLink | undefined;
   try {
-    proxy = await startProxy(rt, cmd.config, print);
+    // A worker whose primary is gone has no one to restart or stop it: it drains and exits.
+    if (worker) link = await WorkerLink.connect(rt, worker.socket, worker.index, () => void stop("primary gone"));
+    proxy = await startProxy(rt, cmd.config, print, worker && { index: worker.index });
   } catch (e) {
     rt.stderr(`holdfast: Cannot start: ${(e as Error).message}\n`);
     return rt.exit(1);
@@ -54,7 +68,7 @@ async function serveFromFlags(argv: string[]) {
   const c = cmd.config;
   const where = c.listeners.map((l, i) => `${l.host}:${proxy.ports[i]}${l.tls ? " (tls)" : ""}`).join(", ");
   print(
-    `holdfast ${VERSION} listening on ${where}, upstreams ${
+    `holdfast ${VERSION}${worker ? ` worker ${worker.index}` : ""} listening on ${where}, upstreams ${
       c.groups.map((g) => `${g.name}=${g.peers.map((p) => p.address.tls ? p.address.origin : p.address.key).join(",")}`).join(" ")
     }, spool ${c.spoolDirs.join(" ")} (${rt.name} ${rt.version})`,
   );
@@ -67,7 +81,10 @@ async function serveFromFlags(argv: string[]) {
     event("reload", { signal: "SIGHUP", result: lines.join("; ") });
   });
   let stopping = false;
-  rt.onShutdownSignal(async (signal) => {
+  rt.onShutdownSignal((signal) => void stop(signal));
+  // Ready only once the signals are ours: the primary may pass one on as soon as it hears this.
+  link?.attach(proxy);
+  async function stop(signal: string) {
     if (stopping) return;
     stopping = true;
     print(`holdfast: ${signal}: no longer accepting; waiting up to ${c.shutdownTimeoutMs} ms for in-flight requests`);
@@ -76,5 +93,5 @@ async function serveFromFlags(argv: string[]) {
     print(`holdfast: stopped${clean ? "" : " with requests still in flight"}`);
     event("stopped", { clean });
     rt.exit(0);
-  });
+  }
 }

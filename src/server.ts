@@ -19,6 +19,8 @@ import { redirectToHttps } from "./tls/redirect.ts";
 import { AdminEndpoint } from "./admin/endpoint.ts";
 import { ConnLimiter } from "./limits/limit-conn.ts";
 import { VERSION } from "./version.ts";
+import { withWorker } from "./workers/log-tag.ts";
+import { tagRequestIds } from "./proxy/request-record.ts";
 import { PeerPool } from "./transport/pool.ts";
 import { Group } from "./upstream/group.ts";
 import type { Peer } from "./upstream/peer.ts";
@@ -58,6 +60,21 @@ export interface RunningProxy {
    * @returns log lines: what was loaded, or why nothing was
    */
   reload(): string[];
+  /** The upstream groups, whose peers a worker's health news changes (src/workers/worker.ts). */
+  groups: readonly Group[];
+  /** The admin endpoint, when `--admin-listen` or `--admin-path` is given. */
+  admin: AdminEndpoint | undefined;
+}
+
+/**
+ * How a worker of `--workers` (src/workers/) differs from a lone holdfast:
+ * its listeners are bound with SO_REUSEPORT next to the other workers', the
+ * primary runs the active health checks and `--admin-listen`, and its
+ * access-log lines and request ids name it.
+ */
+export interface WorkerRole {
+  /** 1 to N. */
+  index: number;
 }
 
 /**
@@ -67,7 +84,8 @@ export interface RunningProxy {
  * @throws when a spool directory cannot be created, the offline page or a TLS
  *   file cannot be read or used, or an address cannot be bound
  */
-export async function startProxy(rt: Runtime, config: Config, log: (line: string) => void): Promise<RunningProxy> {
+export async function startProxy(rt: Runtime, config: Config, log: (line: string) => void, role?: WorkerRole): Promise<RunningProxy> {
+  if (role) tagRequestIds(role.index);
   const store = await openSpoolStore(rt, config, (line) => rt.stderr(`holdfast: warning: ${line}\n`));
   for (const p of store.removeStale()) log(`holdfast: removed stale spool file ${p}`);
   const offlinePage = config.offlinePagePath ? loadOfflinePage(rt, config.offlinePagePath) : undefined;
@@ -103,12 +121,12 @@ export async function startProxy(rt: Runtime, config: Config, log: (line: string
     }
     return p;
   };
-  const checkers = config.groups.flatMap((g, i) => (g.health ? [new HealthChecker(rt, groups[i], g.health, tlsOf)] : []));
+  const checkers = role ? [] : config.groups.flatMap((g, i) => (g.health ? [new HealthChecker(rt, groups[i], g.health, tlsOf)] : []));
   for (const c of checkers) c.start();
   const probe = (peer: Peer) => probePeer(rt.sockets, peer.address, tlsOf(peer.address), config.connectTimeoutMs);
   const probers = groups.map((g) => new HoldProber(g, probe, config.holdProbeIntervalMs));
   const routes = new RouteTable(config, new Map(groups.map((g) => [g.name, g])), group);
-  const format = accessLineFormatter(config.accessLogFormat);
+  const format = withWorker(accessLineFormatter(config.accessLogFormat), config.accessLogFormat, role?.index);
   const logDone: ProxyDeps["onDone"] = config.accessLog ? (r) => log(format(r, Date.now())) : () => {};
   const conns = new Set<ClientConnection>();
   // --admin-listen, --admin-path: without them nothing below costs a request anything.
@@ -181,16 +199,17 @@ export async function startProxy(rt: Runtime, config: Config, log: (line: string
     // TLS listeners first: --redirect-https names the first one's port.
     for (const spec of [...config.listeners].sort((a, b) => Number(b.tls) - Number(a.tls))) {
       // nginx ssl_handshake_timeout; a head has --client-header-timeout after it.
-      const opts: ListenOptions | undefined = spec.tls
+      const opts: ListenOptions = spec.tls
         ? { tls: { certificates: loaded!.certificates, handshakeTimeoutMs: config.clientHeaderTimeoutMs } }
-        : undefined;
+        : {};
+      if (role) opts.reusePort = true;
       let start = spec.tls ? startHttps : config.redirectHttps ? redirectToHttps(startHttp, httpsPorts[0], onDone) : startHttp;
       if (admin) start = admin.wrap(start, logDone);
       const listener = await listen(rt, spec, accept(start), opts);
       if (spec.tls) httpsPorts.push(listener.port);
       listeners.push({ spec, listener });
     }
-    const adminPort = await admin?.listen(rt);
+    const adminPort = role ? undefined : await admin?.listen(rt);
     if (adminPort !== undefined) log(`holdfast: admin endpoint on http://${config.admin!.listen!.host}:${adminPort}/`);
   } catch (e) {
     for (const l of listeners) l.listener.close();
@@ -201,6 +220,8 @@ export async function startProxy(rt: Runtime, config: Config, log: (line: string
   return {
     ports,
     port: ports[0],
+    groups,
+    admin: admin || undefined,
     reload(): string[] {
       const lines: string[] = [];
       if (config.offlinePagePath) {

@@ -11,9 +11,10 @@ import type { Runtime, Server } from "../../runtime/index.ts";
 import type { StartRequest } from "../engine/client-conn.ts";
 import type { AccessRecord } from "../access-log.ts";
 import { serveAdminOnPath } from "./admin-path.ts";
-import { adminApp } from "./app.ts";
+import { adminApp, type AdminView } from "./app.ts";
 import type { AdminListen } from "./flags.ts";
 import { type AdminSources, AdminState } from "./state.ts";
+import { type LocalView, localView } from "./view.ts";
 
 /** `--admin-listen` and `--admin-path` as the config holds them. */
 export interface AdminConfig {
@@ -27,10 +28,15 @@ const ADMIN_IDLE_TIMEOUT_MS = 75_000;
 /** The admin endpoint of one holdfast process. */
 export class AdminEndpoint {
   readonly state: AdminState;
+  /** This process's own figures. */
+  readonly local: LocalView;
+  /** What the pages show: {@link local}, or with `--workers` the sum over all workers (set before {@link wrap}). */
+  view: AdminView;
   #server: Server | undefined;
 
   constructor(readonly config: AdminConfig, sources: AdminSources) {
     this.state = new AdminState(sources);
+    this.view = this.local = localView(this.state);
   }
 
   /**
@@ -50,7 +56,8 @@ export class AdminEndpoint {
   wrap(start: StartRequest, log: (r: AccessRecord) => void): StartRequest {
     const prefix = this.config.path;
     if (prefix === undefined) return start;
-    const app = adminApp(this.state, prefix);
+    // Read at each request: a worker of --workers sets the view after its listeners are up.
+    const app = adminApp({ snapshot: () => this.view.snapshot(), metrics: () => this.view.metrics() }, prefix);
     return serveAdminOnPath(start, prefix, (req) => app.fetch(req), this.feed(log, "admin"));
   }
 
@@ -62,18 +69,7 @@ export class AdminEndpoint {
   async listen(rt: Runtime): Promise<number | undefined> {
     const at = this.config.listen;
     if (!at) return undefined;
-    const app = adminApp(this.state, "");
-    try {
-      this.#server = await rt.serve({
-        hostname: at.host,
-        port: at.port,
-        idleTimeoutMs: ADMIN_IDLE_TIMEOUT_MS,
-        handler: (req) => app.fetch(req),
-      });
-    } catch (e) {
-      const code = (e as { code?: string }).code;
-      throw new Error(`cannot listen on --admin-listen ${at.host}:${at.port}: ${(e as Error).message}${code ? ` (${code})` : ""}`);
-    }
+    this.#server = await serveAdmin(rt, at, this.view);
     return this.#server.port;
   }
 
@@ -81,5 +77,24 @@ export class AdminEndpoint {
   close(): void {
     void this.#server?.close();
     this.#server = undefined;
+  }
+}
+
+/**
+ * Serves the admin app on `--admin-listen` with the runtime's own HTTP server.
+ * @throws Error naming the flag and the address when it cannot be bound
+ */
+export async function serveAdmin(rt: Runtime, at: AdminListen, view: AdminView): Promise<Server> {
+  const app = adminApp(view, "");
+  try {
+    return await rt.serve({
+      hostname: at.host,
+      port: at.port,
+      idleTimeoutMs: ADMIN_IDLE_TIMEOUT_MS,
+      handler: (req) => app.fetch(req),
+    });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    throw new Error(`cannot listen on --admin-listen ${at.host}:${at.port}: ${(e as Error).message}${code ? ` (${code})` : ""}`);
   }
 }

@@ -19,6 +19,8 @@ export function registerCounters(r: Registry, state: AdminState): void {
     name: "holdfast_build_info",
     help: "Always 1; the labels say which holdfast runs on which runtime.",
     labelNames: ["version", "runtime", "runtime_version", "platform"],
+    // Summed over --workers it would say N: every worker runs the same build.
+    aggregator: "first",
     registers,
     collect() {
       this.set({ version: b.version, runtime: b.runtime, runtime_version: b.runtimeVersion, platform: b.platform }, 1);
@@ -27,6 +29,7 @@ export function registerCounters(r: Registry, state: AdminState): void {
   new Gauge({
     name: "holdfast_start_time_seconds",
     help: "When holdfast started, in seconds since the epoch.",
+    aggregator: "min",
     registers,
     collect() {
       this.set(s.startedAt / 1000);

@@ -38,6 +38,8 @@ export function registerGauges(r: Registry, state: AdminState): () => void {
     name: "holdfast_peer_up",
     help: "1 when the peer may take requests now (up, or a backup on standby), else 0.",
     labelNames: ["group", "peer"],
+    // Workers share peer health: every one says the same.
+    aggregator: "first",
     registers,
     collect() {
       this.reset();
@@ -50,6 +52,8 @@ export function registerGauges(r: Registry, state: AdminState): () => void {
     name: "holdfast_peer_state",
     help: "1 for the peer's current state (up, backup, passive-down, active-down, down), 0 for the others.",
     labelNames: ["group", "peer", "state"],
+    // Workers share peer health: every one says the same.
+    aggregator: "first",
     registers,
     collect() {
       this.reset();
@@ -70,11 +74,13 @@ export function registerGauges(r: Registry, state: AdminState): () => void {
       for (const g of live().groups) for (const p of g.peers) this.set({ group: g.name, peer: p.peer }, p.inflight);
     },
   });
-  const spool = (name: string, help: string, pick: (u: SpoolUsage) => number) =>
+  // Free space and the reserve are the directory's, the same from every worker: not summed.
+  const spool = (name: string, help: string, pick: (u: SpoolUsage) => number, aggregator: "sum" | "first" = "sum") =>
     new Gauge({
       name,
       help,
       labelNames: ["dir"],
+      aggregator,
       registers,
       collect() {
         this.reset();
@@ -83,8 +89,8 @@ export function registerGauges(r: Registry, state: AdminState): () => void {
     });
   spool("holdfast_spool_files", "Spool files of this process in the directory now.", (u) => u.files);
   spool("holdfast_spool_bytes", "Bytes of this process's spool files in the directory now.", (u) => u.bytes);
-  spool("holdfast_spool_free_bytes", "Free bytes of the directory's file system (-1 when unreadable).", (u) => u.freeBytes);
-  spool("holdfast_spool_reserve_bytes", "--spool-reserve: free bytes a body must leave in the directory.", (u) => u.reserveBytes);
+  spool("holdfast_spool_free_bytes", "Free bytes of the directory's file system (-1 when unreadable).", (u) => u.freeBytes, "first");
+  spool("holdfast_spool_reserve_bytes", "--spool-reserve: free bytes a body must leave in the directory.", (u) => u.reserveBytes, "first");
   new Gauge({
     name: "holdfast_connections",
     help: "Open client connections by state, as nginx's stub_status: reading a head, writing (a request in progress), waiting (idle).",

@@ -36,6 +36,8 @@ export interface LiveRequest {
   lastOutcome: string | null;
   /** The response status once it is being relayed. */
   status: number | null;
+  /** With `--workers`: the worker (1 to N) serving it; absent otherwise. */
+  worker?: number;
 }
 
 /** One peer (`/status.json`'s `groups[].peers[]`). */

@@ -1,4 +1,4 @@
-import type { AdminState } from "./state.ts";
+import type { StatusSnapshot } from "./state.ts";
 
 /**
  * nginx's `stub_status` page, byte for byte (trailing spaces included), so
@@ -16,8 +16,10 @@ import type { AdminState } from "./state.ts";
  * refuses none it accepted); `requests` the requests started, parse errors
  * included.
  */
-export function stubStatus(state: AdminState): string {
-  const c = state.connections();
-  return `Active connections: ${c.active} \nserver accepts handled requests\n ${state.accepted} ${state.accepted} ${state.requestsStarted} \n` +
+export function stubStatus(s: StatusSnapshot): string {
+  const c = s.connections;
+  const accepted = s.counters.connectionsAccepted;
+  const started = s.counters.requests + s.inflight.length;
+  return `Active connections: ${c.active} \nserver accepts handled requests\n ${accepted} ${accepted} ${started} \n` +
     `Reading: ${c.reading} Writing: ${c.writing} Waiting: ${c.waiting} \n`;
 }

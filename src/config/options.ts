@@ -318,6 +318,15 @@ export const FLAGS: FlagSpec[] = [
     help: "A WebSocket or other upgraded connection with no byte either way for this long is closed.",
   },
   {
+    name: "workers",
+    type: "string",
+    value: "N|auto",
+    default: "1",
+    nginx: "worker_processes",
+    help:
+      "Worker processes serving the listeners, each bound with SO_REUSEPORT (the kernel spreads new connections); auto = one per CPU. Above 1 a primary process starts and restarts them, shares peer health and runs the admin endpoint; the ports must be fixed (not 0). See README: Workers.",
+  },
+  {
     name: "shutdown-timeout",
     type: "string",
     value: "DURATION",

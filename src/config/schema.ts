@@ -38,6 +38,13 @@ const count = parsed((s) => {
   return Number(s);
 });
 
+// nginx worker_processes; 0 stands for `auto` until main.ts knows the CPU count.
+const workers = parsed((s) => {
+  if (s === "auto") return 0;
+  if (!/^\d+$/.test(s) || Number(s) < 1 || Number(s) > 64) throw new Error("expected a number of processes from 1 to 64, or auto");
+  return Number(s);
+});
+
 const balance = parsed((s): [string, PolicySpec] => {
   const [group, policy] = splitGroup(s);
   return [group, parsePolicy(policy)];
@@ -103,6 +110,7 @@ export const configSchema = z.object({
   "limit-req": z.string().optional().transform(off(parseLimitReq)),
   "limit-conn": z.string().optional().transform(off(parseLimitConn)),
   hold: duration,
+  workers,
   "hold-probe-interval": duration.refine((ms) => ms >= 10, { message: "expected at least 10ms (100ms, 250ms)" }),
   "connect-timeout": duration,
   "read-timeout": duration,
@@ -194,6 +202,8 @@ export const configSchema = z.object({
   maxResponseHeaderBytes: f["max-response-header-size"],
   tunnelIdleTimeoutMs: f["tunnel-idle-timeout"],
   shutdownTimeoutMs: f["shutdown-timeout"],
+  /** `--workers`: processes serving the listeners; 0 = one per CPU (`auto`). */
+  workers: f.workers,
   offlinePagePath: f["offline-page"],
   offlineStatus: f["offline-status"],
   accessLog: f["access-log"],

@@ -15,8 +15,16 @@ export interface LiveBody {
 
 // The process's start time, then a counter: unique in this process and
 // across restarts (spool names also carry the pid), and cheap per request.
-const ID_PREFIX = Date.now().toString(36);
+let ID_PREFIX = Date.now().toString(36);
 let counter = 0;
+
+/**
+ * `--workers`: worker `n`'s ids carry `w<n>` after the start time, so that
+ * workers started in the same millisecond never hand out the same id.
+ */
+export function tagRequestIds(worker: number): void {
+  ID_PREFIX = `${Date.now().toString(36)}w${worker}`;
+}
 /** A request id that is short, unique, and safe in a file name. */
 function newRequestId(): string {
   return ID_PREFIX + (++counter).toString(36).padStart(5, "0");

@@ -21,6 +21,8 @@ import { event } from "../log/events.ts";
 export class HealthChecker {
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   #stopped = false;
+  /** `--workers`: the primary runs the checks and tells its workers each change of `healthy`. */
+  onChange: ((peer: Peer) => void) | undefined = undefined;
 
   /** @param tlsOf how to reach an https peer (the same checks as its requests), undefined for a plain one */
   constructor(
@@ -52,10 +54,12 @@ export class HealthChecker {
       if (peer.healthy && bad >= this.spec.fails) {
         peer.healthy = false;
         event("peer-down", { ...base, reason: outcome, probes: bad });
+        this.onChange?.(peer);
       } else if (!peer.healthy && good >= this.spec.passes) {
         peer.healthy = true;
         event("peer-up", { ...base, reason: outcome, probes: good });
         this.group.notify();
+        this.onChange?.(peer);
       }
       if (this.#stopped) return;
       const t = setTimeout(() => {

@@ -25,6 +25,11 @@ export class Peer implements PeerView {
   /** While non-zero the peer failed `max-fails` times; it is left out until this epoch ms. */
   #outUntil = 0;
   #trialInFlight = false;
+  /**
+   * `--workers`: told when this worker's own failures send the peer out, or
+   * its trial brings it back, so the primary can tell the other workers.
+   */
+  onPassiveChange: ((peer: Peer) => void) | undefined = undefined;
 
   constructor(spec: PeerSpec) {
     this.address = spec.address;
@@ -58,6 +63,16 @@ export class Peer implements PeerView {
     return this.#outUntil;
   }
 
+  /**
+   * Takes another worker's passive verdict (`--workers`): out until `until`
+   * (epoch ms), or back when 0. No event: the worker that judged logged it.
+   */
+  shareOut(until: number): void {
+    this.#outUntil = until;
+    this.#failures = [];
+    this.#trialInFlight = false;
+  }
+
   /** Marks a request sent; pair with {@link end}. */
   start(): void {
     this.inflight++;
@@ -86,6 +101,7 @@ export class Peer implements PeerView {
       if (this.#outUntil === 0) return;
       this.#outUntil = 0;
       event("peer-up", { group: this.group, peer: this.key, source: "passive", reason: reasonOf(why), id: request?.id });
+      this.onPassiveChange?.(this);
       return;
     }
     if (this.#maxFails === 0) return;
@@ -97,6 +113,7 @@ export class Peer implements PeerView {
       const was = this.#outUntil;
       this.#outUntil = now + this.#failTimeoutMs;
       this.#failures = [];
+      this.onPassiveChange?.(this);
       if (was !== 0) return;
       event("peer-down", {
         group: this.group,
