@@ -21,8 +21,7 @@ import { loadAvg, machine, revision } from "./lib/machine.ts";
 import { parseFlags, runMain } from "./lib/main.ts";
 import { freePort, type Started, stop } from "./lib/proc.ts";
 import { renderReplaySection, REPLAY_HEADING, type ReplayRow } from "./lib/replay-report.ts";
-import { writeSection } from "./lib/sections.ts";
-import { formatReport } from "./lib/format-report.ts";
+import { formatReport, writeSection } from "./lib/sections.ts";
 import { REPO, workTree } from "./lib/source.ts";
 
 const USAGE = `Usage: bun bench/replay.ts [--trials 20] [--holdfast bun,deno,binary] [--report bench/REPORT.md | --no-report]
