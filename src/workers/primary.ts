@@ -138,16 +138,17 @@ export async function runPrimary(
       const s = slots[m.worker - 1];
       if (!s) return ch.close();
       s.channel = ch;
-      // A restarted worker starts with every peer up: tell it what is known.
+    } else if (m.t === "ready") {
+      const s = slotOf();
+      if (!s) return;
+      s.ready = true;
+      // A (re)started worker begins with every peer up; now that its peers exist, tell it what is known.
       for (const g of groups) {
         for (const p of g.peers) {
           if (!p.healthy) ch.send({ t: "health", group: g.name, peer: p.key, healthy: false });
           if (p.outUntil > Date.now()) ch.send({ t: "out", group: g.name, peer: p.key, until: p.outUntil });
         }
       }
-    } else if (m.t === "ready") {
-      const s = slotOf();
-      if (s) s.ready = true;
     } else if (m.t === "out") {
       groups.find((g) => g.name === m.group)?.peers.find((p) => p.key === m.peer)?.shareOut(m.until);
       broadcast(m, slotOf());

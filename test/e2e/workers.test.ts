@@ -244,6 +244,19 @@ describe.each(TARGETS)("workers on %s", (target) => {
       expect(viaProxy.counters.requests).toBeGreaterThanOrEqual(30);
       expect(viaAdmin.counters.requests).toBe(viaProxy.counters.requests + 1);
       expect(viaProxy.groups[0].peers.map((p) => p.state)).toEqual(["active-down", "up"]);
+      // A restarted worker is told what the primary knows: it does not try the peer either.
+      process.kill(pids[0], "SIGKILL");
+      const start = await hf.waitStderrLine(/ worker-start worker=1 pid=\d+/);
+      const restarted = Number(/ pid=(\d+)/.exec(start)![1]);
+      for (let i = 0; i < 200 && hf.lines.filter((l) => / worker 1 listening on/.test(l)).length < 2; i++) await sleep(50);
+      await sleep(300);
+      const again = await Promise.all(Array.from({ length: 30 }, (_, i) => getOnNewConnection(hf.port, `/again/${i}`)));
+      expect(again).toEqual(Array(30).fill(200));
+      for (let i = 0; i < 100 && hf.lines.filter((l) => l.includes('"GET /again/')).length < 30; i++) await sleep(50);
+      const againLines = hf.lines.filter((l) => l.includes('"GET /again/'));
+      expect(againLines.some((l) => l.endsWith(" worker=1"))).toBe(true);
+      expect(againLines.every((l) => l.includes(`upstream=127.0.0.1:${b} `))).toBe(true);
+      pids[0] = restarted;
       await curl([`http://127.0.0.1:${a}/control/health/200`]);
       await hf.waitStderrLine(new RegExp(`peer-up group=default peer=127\\.0\\.0\\.1:${a} source=health-check`), 10_000);
       const back = await Promise.all(Array.from({ length: 20 }, (_, i) => getOnNewConnection(hf.port, `/back/${i}`)));
